@@ -1,0 +1,1 @@
+"""The outside world behind small interfaces: delivery channels, document store, secret store."""

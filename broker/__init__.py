@@ -1,0 +1,1 @@
+"""The application: commands, the event-sourced application, routing, delivery, billing, CLI."""

@@ -1,0 +1,459 @@
+"""The event-sourced application: commands on invoices, transmissions, clients and the registry.
+
+Commands return an id or a result and save events; queries read aggregates and never save.
+Reactions to events (routing, billing) are saved together with their tracking position, so each
+happens exactly once even when a worker restarts or two workers race.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal, TypeVar
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+from lxml import etree
+
+from adapters.documents import DocumentStore
+from domain import ids
+from domain.billing import PriceList, Statement, billing_month
+from domain.client import CHANNELS, Client
+from domain.ehf import DocumentRejected, EhfDocument, load_ehf, minimum_findings
+from domain.findings import Finding, fatal
+from domain.invoice import Invoice
+from domain.parties import ParticipantId
+from domain.registry import Participant
+from domain.retry import RetryPolicy
+from domain.routing import NoRoute, choose_route
+from domain.transmission import Transmission
+
+log = structlog.get_logger("autotrans.broker")
+
+Outcome = Literal["accepted", "duplicate", "rejected"]
+Validator = Callable[[etree._Element], list[Finding]]
+DOCUMENT_TYPES = ("Invoice", "CreditNote")
+T = TypeVar("T", bound=Aggregate)
+
+
+class CommandError(Exception):
+    """A command that cannot be carried out, with a message for the person who gave it."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """What became of one submitted document."""
+
+    outcome: Outcome
+    reason: str
+    invoice_id: UUID | None = None
+    number: str | None = None
+    findings: Sequence[Finding] = field(default_factory=tuple)
+
+
+def party(text: str, what: str) -> str:
+    """Normalise a participant id given by a user, or refuse it with the rule it breaks."""
+    try:
+        return str(ParticipantId.parse(text))
+    except ValueError as e:
+        raise CommandError(f"{what}: {e}") from None
+
+
+class AutoTrans(Application[UUID]):
+    """Invoices, transmissions, participants, clients and statements in one append-only log."""
+
+    name = "autotrans"
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        documents: DocumentStore,
+        prices: PriceList,
+        retry_policy: Callable[[str], RetryPolicy],
+        validator: Validator | None = None,
+        max_document_bytes: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__(env)
+        self.documents = documents
+        self.prices = prices
+        self.retry_policy = retry_policy
+        self.validator = validator
+        self.max_document_bytes = max_document_bytes
+        self.clock = clock
+
+    def construct_recorder(self) -> ProcessRecorder:
+        # A process recorder stores tracking positions atomically with new events.
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        assert isinstance(self.recorder, ProcessRecorder)
+        return self.recorder
+
+    # -- saving ---------------------------------------------------------------------------------
+
+    def record(self, tracking: Tracking | None, *aggregates: Aggregate | None) -> None:
+        """Save the aggregates' new events and, atomically, the tracking position."""
+        processing = ProcessingEvent[UUID](tracking=tracking)
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        self._notify(recordings)
+
+    def _get(self, aggregate_id: UUID, kind: type[T]) -> T | None:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(aggregate, kind)
+        return aggregate
+
+    # -- clients, registry, customer register ------------------------------------------------------
+
+    def enrol_client(self, client: str, name: str, accounting_office: str | None = None) -> str:
+        """Enrol a sender: AutoTrans activated, terms accepted now. Idempotent."""
+        client = party(client, "client")
+        office = party(accounting_office, "accounting office") if accounting_office else None
+        if office == client:
+            raise CommandError(f"client {client} cannot be its own accounting office")
+        if office is not None and self.find_client(office) is None:
+            raise CommandError(
+                f"accounting office {office} is not enrolled; enrol it first: "
+                f"autotrans client add {office} --name NAME"
+            )
+        existing = self.find_client(client)
+        if existing is None:
+            self.save(
+                Client(
+                    client=client,
+                    name=name,
+                    accounting_office=office,
+                    terms_accepted_at=self.clock(),
+                )
+            )
+        elif existing.accounting_office != office:
+            existing.change_accounting_office(accounting_office=office)
+            self.save(existing)
+        return client
+
+    def find_client(self, client: str) -> Client | None:
+        return self._get(ids.client_id(client), Client)
+
+    def require_client(self, client: str) -> Client:
+        found = self.find_client(party(client, "client"))
+        if found is None:
+            raise CommandError(
+                f"client {client} is not enrolled; enrol it with: autotrans client add {client} "
+                "--name NAME"
+            )
+        return found
+
+    def set_client_price(self, client: str, price: Any, channel: str = "*") -> None:
+        """A price for one client that overrides the price list, for one channel or all (`*`)."""
+        found = self.require_client(client)
+        if channel != "*" and channel not in CHANNELS:
+            raise CommandError(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+        found.set_price(channel=channel, price=self.prices.unit_price(channel, price))
+        self.save(found)
+
+    def register_participant(
+        self, participant: str, name: str, document_types: Sequence[str] = DOCUMENT_TYPES
+    ) -> str:
+        """Register a recipient in the AutoTrans registry (or update it). Idempotent."""
+        participant = party(participant, "participant")
+        unknown = set(document_types) - set(DOCUMENT_TYPES)
+        if unknown:
+            raise CommandError(f"document types {sorted(unknown)} are not {DOCUMENT_TYPES}")
+        existing = self.find_participant(participant)
+        if existing is None:
+            self.save(
+                Participant(participant=participant, name=name, document_types=list(document_types))
+            )
+        else:
+            existing.reregister(name=name, document_types=list(document_types))
+            self.save(existing)
+        return participant
+
+    def deregister_participant(self, participant: str) -> None:
+        found = self.find_participant(party(participant, "participant"))
+        if found is None:
+            raise CommandError(f"participant {participant} is not in the registry")
+        found.deregister()
+        self.save(found)
+
+    def find_participant(self, participant: str) -> Participant | None:
+        return self._get(ids.participant_id(participant), Participant)
+
+    def is_reachable(self, participant: str, document_type: str) -> bool:
+        found = self.find_participant(participant)
+        return found is not None and found.accepts(document_type)
+
+    def set_customer(
+        self,
+        client: str,
+        customer: str,
+        channel: str,
+        address: str | None = None,
+        options: dict[str, str] | None = None,
+    ) -> None:
+        """Record in `client`'s customer register how `customer` wants its invoices."""
+        found = self.require_client(client)
+        customer = party(customer, "customer")
+        if channel not in CHANNELS:
+            raise CommandError(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+        if channel == "autotrans":
+            address = customer
+        if not address:
+            raise CommandError(f"channel {channel} needs an address for customer {customer}")
+        found.set_customer(
+            customer=customer, channel=channel, address=address, options=dict(options or {})
+        )
+        self.save(found)
+
+    def remove_customer(self, client: str, customer: str) -> None:
+        found = self.require_client(client)
+        customer = party(customer, "customer")
+        if customer in found.customers:
+            found.remove_customer(customer=customer)
+            self.save(found)
+
+    # -- submission -----------------------------------------------------------------------------
+
+    def submit(self, body: bytes, submitter: str) -> SubmitResult:
+        """Check a document and, if it is new and acceptable, record it as Produced."""
+        try:
+            submitter = party(submitter, "client")
+        except CommandError as e:
+            return SubmitResult("rejected", str(e))
+        try:
+            document, root = load_ehf(body, max_bytes=self.max_document_bytes)
+        except DocumentRejected as e:
+            return SubmitResult("rejected", str(e), findings=tuple(e.findings))
+        findings = minimum_findings(document)
+        if self.validator is not None:
+            findings = [*findings, *self.validator(root)]
+            findings = list(dict.fromkeys(findings))  # BR-CO-15 may come from both
+        fatal_findings = fatal(findings)
+        if fatal_findings:
+            first = fatal_findings[0]
+            more = f" (and {len(fatal_findings) - 1} more)" if len(fatal_findings) > 1 else ""
+            return SubmitResult(
+                "rejected",
+                f"invoice {document.number!r} rejected: {first.rule_id} {first.message}{more}",
+                number=document.number,
+                findings=tuple(findings),
+            )
+        try:
+            client = self._sending_client(document, submitter)
+        except CommandError as e:
+            return SubmitResult("rejected", str(e), number=document.number)
+
+        sender = str(document.seller.endpoint)
+        invoice_id = ids.invoice_id(sender, document.document_type, document.number)
+        existing = self._get(invoice_id, Invoice)
+        if existing is not None:
+            return self._duplicate(existing, body)
+        digest = self.documents.put(body)
+        invoice = Invoice(
+            sender=sender,
+            receiver=str(document.buyer.endpoint),
+            document_type=document.document_type,
+            number=document.number,
+            type_code=document.type_code,
+            issue_date=document.issue_date.isoformat(),
+            due_date=document.due_date.isoformat() if document.due_date else None,
+            currency=document.currency,
+            total_without_vat=document.totals.tax_exclusive,
+            vat=document.totals.tax,
+            total_with_vat=document.totals.tax_inclusive,
+            payable=document.totals.payable,
+            seller_name=document.seller.name,
+            buyer_name=document.buyer.name,
+            document_hash=digest,
+            client=client.client,
+            accounting_office=client.accounting_office,
+            submitted_by=submitter,
+            warnings=[f.as_dict() for f in findings if f.flag == "warning"],
+        )
+        try:
+            self.save(invoice)
+        except IntegrityError:
+            # Another submission of the same invoice won the race.
+            raced = self._get(invoice_id, Invoice)
+            assert raced is not None
+            return self._duplicate(raced, body)
+        log.info(
+            "invoice.produced",
+            invoice_id=str(invoice.id),
+            client=client.client,
+            number=document.number,
+            receiver=invoice.receiver,
+        )
+        warnings = [f for f in findings if f.flag == "warning"]
+        reason = f"{len(warnings)} warning(s) kept with the invoice" if warnings else "ok"
+        return SubmitResult(
+            "accepted", reason, invoice.id, document.number, findings=tuple(findings)
+        )
+
+    def _sending_client(self, document: EhfDocument, submitter: str) -> Client:
+        """The client the invoice is sent for; the submitter must be it or its accounting office."""
+        submitting = self.find_client(submitter)
+        if submitting is None:
+            raise CommandError(f"client {submitter} is not enrolled in AutoTrans")
+        seller_ids = {str(document.seller.endpoint)}
+        legal = document.seller.legal_id
+        if legal and (document.seller.legal_scheme in (None, "0192")) and len(legal) == 9:
+            with contextlib.suppress(ValueError):  # not an organisation number after all
+                seller_ids.add(str(ParticipantId("0192", legal)))
+        if submitter in seller_ids:
+            return submitting
+        for seller in sorted(seller_ids):
+            seller_client = self.find_client(seller)
+            if seller_client is not None and seller_client.accounting_office == submitter:
+                return seller_client
+        raise CommandError(
+            f"invoice {document.number!r} rejected: seller {document.seller.endpoint} is neither "
+            f"{submitter} nor a client of accounting office {submitter}"
+        )
+
+    def _duplicate(self, existing: Invoice, body: bytes) -> SubmitResult:
+        same_body = DocumentStore.digest(body) == existing.document_hash
+        what = "the same document" if same_body else "a different document with the same number"
+        return SubmitResult(
+            "duplicate",
+            f"{existing.document_type} {existing.number!r} from {existing.sender} was already "
+            f"submitted ({what}); state {existing.state}",
+            existing.id,
+            existing.number,
+        )
+
+    # -- routing (reaction to Invoice.Produced) ------------------------------------------------
+
+    def route_invoice(self, invoice_id: UUID, tracking: Tracking | None = None) -> None:
+        """Find how the buyer is reached and create the transmission, or fail with `no route`."""
+        invoice = self._get(invoice_id, Invoice)
+        if invoice is None or invoice.state != "produced":
+            self.record(tracking)
+            return
+        client = self.find_client(invoice.client)
+        register = client.customers.get(invoice.receiver) if client else None
+        route = choose_route(
+            client=invoice.client,
+            buyer=invoice.receiver,
+            document_type=invoice.document_type,
+            participant=self.find_participant(invoice.receiver),
+            register_entry=register,
+        )
+        bound = log.bind(invoice_id=str(invoice.id), client=invoice.client)
+        if isinstance(route, NoRoute):
+            invoice.fail(reason=route.reason, final=True, transmission_id=None, at=self.clock())
+            self.record(tracking, invoice)
+            bound.warning("invoice.no_route", reason=route.reason)
+            return
+        transmission = Transmission(
+            invoice_id=invoice.id,
+            channel=route.channel,
+            destination=route.destination,
+            options=dict(route.options),
+            max_attempts=self.retry_policy(route.channel).max_attempts,
+            why=route.why,
+        )
+        invoice.route(
+            channel=route.channel,
+            destination=route.destination,
+            transmission_id=transmission.id,
+            why=route.why,
+        )
+        existing = self._get(transmission.id, Transmission)
+        self.record(tracking, invoice, None if existing else transmission)
+        bound.info("invoice.routed", channel=route.channel, transmission_id=str(transmission.id))
+
+    # -- billing (reaction to Invoice.Delivered) -----------------------------------------------
+
+    def bill_invoice(
+        self, invoice_id: UUID, delivered_at: datetime, tracking: Tracking | None = None
+    ) -> None:
+        """Put a delivered invoice on its payer's statement for the month of delivery, once."""
+        invoice = self._get(invoice_id, Invoice)
+        if invoice is None or invoice.is_billed or invoice.channel is None:
+            self.record(tracking)
+            return
+        client = self.find_client(invoice.client)
+        assert client is not None, f"invoice {invoice.id} has no enrolled client"
+        month = billing_month(delivered_at)
+        payer = client.payer
+        unit_price = self.prices.unit_price(invoice.channel, client.price_for(invoice.channel))
+        statement_id = ids.statement_id(payer, month)
+        statement = self._get(statement_id, Statement) or Statement(payer=payer, month=month)
+        statement.bill(
+            invoice_id=invoice.id,
+            client=invoice.client,
+            channel=invoice.channel,
+            unit_price=unit_price,
+            at=delivered_at,
+        )
+        invoice.bill(payer=payer, month=month, unit_price=unit_price, statement_id=statement.id)
+        self.record(tracking, invoice, statement)
+        log.info(
+            "invoice.billed",
+            invoice_id=str(invoice.id),
+            client=invoice.client,
+            payer=payer,
+            month=month,
+            unit_price=str(unit_price),
+        )
+
+    # -- recipient side ------------------------------------------------------------------------
+
+    def _inbox_invoice(self, participant: str, invoice_id: UUID) -> Invoice:
+        invoice = self._get(invoice_id, Invoice)
+        if invoice is None or invoice.receiver != participant:
+            raise CommandError(f"invoice {invoice_id} is not in the inbox of {participant}")
+        return invoice
+
+    def acknowledge(self, participant: str, invoice_id: UUID) -> None:
+        participant = party(participant, "participant")
+        invoice = self._inbox_invoice(participant, invoice_id)
+        try:
+            invoice.receive(participant=participant, at=self.clock())
+        except Exception as e:
+            raise CommandError(str(e)) from None
+        self.save(invoice)
+
+    def approve(self, participant: str, invoice_id: UUID) -> None:
+        participant = party(participant, "participant")
+        invoice = self._inbox_invoice(participant, invoice_id)
+        try:
+            invoice.receive(participant=participant, at=self.clock())
+            invoice.approve(participant=participant, at=self.clock())
+        except Exception as e:
+            raise CommandError(str(e)) from None
+        self.save(invoice)
+
+    def reject(self, participant: str, invoice_id: UUID, reason: str) -> None:
+        participant = party(participant, "participant")
+        invoice = self._inbox_invoice(participant, invoice_id)
+        try:
+            invoice.receive(participant=participant, at=self.clock())
+            invoice.reject(participant=participant, reason=reason, at=self.clock())
+        except Exception as e:
+            raise CommandError(str(e)) from None
+        self.save(invoice)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def get_invoice(self, invoice_id: UUID) -> Invoice | None:
+        return self._get(invoice_id, Invoice)
+
+    def get_transmission(self, transmission_id: UUID) -> Transmission | None:
+        return self._get(transmission_id, Transmission)
+
+    def document(self, invoice: Invoice) -> bytes:
+        return self.documents.get(invoice.document_hash)

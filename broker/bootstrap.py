@@ -1,0 +1,80 @@
+"""The composition root: the one place that reads settings and wires adapters in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from adapters.channels.base import Channel
+from adapters.channels.inbox import InboxChannel
+from adapters.documents import DocumentStore
+from broker.application import AutoTrans, Validator
+from broker.processing import DeliveryWorker, Processor
+from broker.settings import Settings
+from projections.audit import AuditIndex
+from projections.base import ProjectionRunner
+from projections.delivery_status import DeliveryStatus
+from projections.directory import Directory
+from projections.statements import Statements
+from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
+
+
+@dataclass
+class Broker:
+    """A running AutoTrans: the application, its read models and its workers."""
+
+    settings: Settings
+    app: AutoTrans
+    store: ReadStore
+    projections: ProjectionRunner
+    processor: Processor
+
+    def close(self) -> None:
+        self.store.close()
+        self.app.close()
+
+    def __enter__(self) -> Broker:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def read_store(settings: Settings) -> ReadStore:
+    config = settings.store
+    if config.kind == "sqlite":
+        assert config.read_models_path is not None
+        return SQLiteReadStore(config.read_models_path)
+    return PostgresReadStore(config.pg_conninfo(), config.pg_schema)
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    channels: Mapping[str, Channel] | None = None,
+    validator: Validator | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Broker:
+    """Build a Broker for these settings; tests pass their own channels and clock."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = read_store(settings)  # first: on PostgreSQL it creates the schema
+    app = AutoTrans(
+        settings.store.eventsourcing_env(),
+        documents=DocumentStore(settings.data_dir / "documents"),
+        prices=settings.prices,
+        retry_policy=settings.retry_policy,
+        validator=validator,
+        max_document_bytes=settings.max_document_bytes,
+        clock=clock or (lambda: datetime.now(UTC)),
+    )
+    projections = ProjectionRunner(
+        store,
+        app.recorder,
+        app.mapper,
+        [Directory(), DeliveryStatus(), Statements(), AuditIndex()],
+    )
+    all_channels: dict[str, Channel] = {"autotrans": InboxChannel(app.is_reachable)}
+    all_channels.update(channels or {})
+    delivery = DeliveryWorker(app, store, all_channels, settings.attempt_timeout)
+    return Broker(settings, app, store, projections, Processor(app, projections, delivery))

@@ -1,0 +1,590 @@
+"""The `autotrans` command line. It parses, calls the application layer and prints; no logic."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import click
+from rich.progress import Progress
+
+from broker.application import CommandError, SubmitResult, party
+from broker.bootstrap import Broker, bootstrap
+from broker.output import (
+    print_json,
+    print_statement,
+    print_table,
+    statement_json,
+    statements_csv,
+)
+from broker.settings import Settings, SettingsError
+from ops.logs import configure_logging
+from projections import queries
+from projections.audit import audit_trail
+from projections.statements import statements_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMAT = click.Choice(["table", "json"])
+
+
+def store_options(command: F) -> F:
+    """Every command takes --data-dir and --store (or their environment variables)."""
+    command = click.option(
+        "--store",
+        envvar="AUTOTRANS_STORE",
+        default=None,
+        help="Event store URL: sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+        "(default: SQLite in the data dir).",
+    )(command)
+    command = click.option(
+        "--data-dir",
+        envvar="AUTOTRANS_DATA_DIR",
+        default=None,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where AutoTrans keeps its data (default ./autotrans-data).",
+    )(command)
+    return command
+
+
+@contextmanager
+def opened(data_dir: Path | None, store: str | None) -> Iterator[Broker]:
+    try:
+        settings = Settings.load(str(data_dir) if data_dir else None, store)
+    except SettingsError as e:
+        raise click.UsageError(str(e)) from None
+    try:
+        broker = bootstrap(settings, validator=default_validator())
+    except Exception as e:
+        raise click.ClickException(
+            f"cannot open the store {settings.store.describe()}: {type(e).__name__}: {e}"
+        ) from None
+    with broker:
+        broker.projections.catch_up()
+        yield broker
+
+
+def default_validator() -> Any:
+    """The full EHF rule set when it is installed with the project, else the minimum checks."""
+    try:
+        from domain.validation import validate
+    except ImportError:
+        return None
+    return validate
+
+
+def command_errors(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CommandError as e:
+            raise click.ClickException(str(e)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
+def main(verbose: int) -> None:
+    """AutoTrans: EHF e-invoices checked, routed, delivered with proof and billed."""
+    configure_logging({0: None, 1: "INFO"}.get(verbose, "DEBUG"))
+
+
+# -- clients --------------------------------------------------------------------------------------
+
+
+@main.group()
+def client() -> None:
+    """Senders enrolled in AutoTrans."""
+
+
+@client.command("add")
+@click.argument("client_id")
+@click.option("--name", required=True)
+@click.option("--accounting-office", default=None, help="The accounting office that pays.")
+@store_options
+@command_errors
+def client_add(
+    client_id: str, name: str, accounting_office: str | None, data_dir: Path, store: str
+) -> None:
+    """Enrol a sender: AutoTrans activated, terms accepted."""
+    with opened(data_dir, store) as b:
+        enrolled = b.app.enrol_client(client_id, name, accounting_office)
+        b.projections.catch_up()
+        office = f", accounting office {accounting_office}" if accounting_office else ""
+        click.echo(f"client {enrolled} enrolled ({name}{office})")
+
+
+@client.command("price")
+@click.argument("client_id")
+@click.argument("price")
+@click.option("--channel", default="*", help="Channel the price is for (default: all).")
+@store_options
+@command_errors
+def client_price(client_id: str, price: str, channel: str, data_dir: Path, store: str) -> None:
+    """Give one client its own price per transaction (NOK), overriding the price list."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal(price)
+    except InvalidOperation:
+        raise click.BadParameter(f"{price!r} is not an amount", param_hint="PRICE") from None
+    if amount < 0:
+        raise click.BadParameter("a price cannot be negative", param_hint="PRICE")
+    with opened(data_dir, store) as b:
+        b.app.set_client_price(client_id, amount, channel)
+        click.echo(f"client {client_id}: NOK {amount:.2f} per transaction ({channel})")
+
+
+@client.command("list")
+@click.option("--format", "fmt", type=FORMAT, default="table")
+@store_options
+def client_list(fmt: str, data_dir: Path, store: str) -> None:
+    """Enrolled clients."""
+    with opened(data_dir, store) as b:
+        rows = queries.clients(b.store)
+        if fmt == "json":
+            print_json(rows)
+        else:
+            columns = ("client", "name", "accounting_office", "enrolled_at")
+            print_table("Clients", columns, [[r[c] for c in columns] for r in rows])
+
+
+# -- registry -------------------------------------------------------------------------------------
+
+
+@main.group()
+def participant() -> None:
+    """Recipients in the AutoTrans registry."""
+
+
+@participant.command("add")
+@click.argument("participant_id")
+@click.option("--name", required=True)
+@click.option(
+    "--document-type",
+    "document_types",
+    multiple=True,
+    type=click.Choice(["Invoice", "CreditNote"]),
+    help="Document types it receives (default: both).",
+)
+@store_options
+@command_errors
+def participant_add(
+    participant_id: str, name: str, document_types: tuple[str, ...], data_dir: Path, store: str
+) -> None:
+    """Register a recipient in the AutoTrans registry."""
+    with opened(data_dir, store) as b:
+        registered = b.app.register_participant(
+            participant_id, name, document_types or ("Invoice", "CreditNote")
+        )
+        b.projections.catch_up()
+        click.echo(f"participant {registered} registered ({name})")
+
+
+@participant.command("remove")
+@click.argument("participant_id")
+@store_options
+@command_errors
+def participant_remove(participant_id: str, data_dir: Path, store: str) -> None:
+    """Take a recipient out of the registry (its history stays)."""
+    with opened(data_dir, store) as b:
+        b.app.deregister_participant(participant_id)
+        click.echo(f"participant {participant_id} left the registry")
+
+
+@participant.command("list")
+@click.option("--format", "fmt", type=FORMAT, default="table")
+@store_options
+def participant_list(fmt: str, data_dir: Path, store: str) -> None:
+    """The AutoTrans registry."""
+    with opened(data_dir, store) as b:
+        rows = queries.participants(b.store)
+        if fmt == "json":
+            print_json(rows)
+        else:
+            columns = ("participant", "name", "document_types", "active", "registered_at")
+            print_table("AutoTrans registry", columns, [[r[c] for c in columns] for r in rows])
+
+
+# -- customer register ----------------------------------------------------------------------------
+
+
+@main.group()
+def customer() -> None:
+    """A client's customer register: how each customer wants its invoices."""
+
+
+@customer.command("set")
+@click.argument("client_id")
+@click.argument("customer_id")
+@click.option("--channel", type=click.Choice(["autotrans"]), required=True)
+@store_options
+@command_errors
+def customer_set(
+    client_id: str, customer_id: str, channel: str, data_dir: Path, store: str
+) -> None:
+    """Say how CUSTOMER gets CLIENT's invoices (e-mail, FTP and SFTP come with the channels)."""
+    with opened(data_dir, store) as b:
+        b.app.set_customer(client_id, customer_id, channel)
+        click.echo(f"customer {customer_id} of {client_id}: {channel}")
+
+
+@customer.command("list")
+@click.argument("client_id")
+@click.option("--format", "fmt", type=FORMAT, default="table")
+@store_options
+@command_errors
+def customer_list(client_id: str, fmt: str, data_dir: Path, store: str) -> None:
+    """CLIENT's customer register."""
+    with opened(data_dir, store) as b:
+        rows = queries.customers(b.store, party(client_id, "client"))
+        if fmt == "json":
+            print_json(rows)
+        else:
+            columns = ("customer", "channel", "address")
+            print_table(
+                f"Customers of {client_id}", columns, [[r[c] for c in columns] for r in rows]
+            )
+
+
+@customer.command("suggest")
+@click.argument("client_id")
+@click.option(
+    "--accept", is_flag=True, help="Set the suggested customers to the AutoTrans channel."
+)
+@store_options
+@command_errors
+def customer_suggest(client_id: str, accept: bool, data_dir: Path, store: str) -> None:
+    """Customers of CLIENT that are reachable in the AutoTrans registry."""
+    with opened(data_dir, store) as b:
+        the_client = b.app.require_client(client_id)
+        rows = queries.suggestions(b.store, the_client.client)
+        if not rows:
+            click.echo(
+                f"no suggestions: no other customer of {the_client.client} is in the registry"
+            )
+            return
+        for row in rows:
+            if accept:
+                b.app.set_customer(the_client.client, row["customer"], "autotrans")
+                click.echo(
+                    f"{row['customer']}  {row['name']}  now autotrans "
+                    f"(was {row['current_channel']})"
+                )
+            else:
+                click.echo(
+                    f"{row['customer']}  {row['name']}  reachable in AutoTrans "
+                    f"(now {row['current_channel']})"
+                )
+
+
+# -- sending --------------------------------------------------------------------------------------
+
+
+def _read(path: Path, limit: int) -> bytes | str:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return f"document is {size} bytes, over the limit of {limit} bytes"
+        return path.read_bytes()
+    except OSError as e:
+        return f"cannot read file: {e.strerror}"
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--client", "client_id", required=True, help="The submitting client or accounting office."
+)
+@store_options
+def send(files: tuple[Path, ...], client_id: str, data_dir: Path, store: str) -> None:
+    """Submit EHF documents; each is checked, routed, delivered and billed before this returns.
+
+    One line per file: invoice id, accepted|duplicate|rejected, reason.
+    Exit status 1 when any file was rejected.
+    """
+    with opened(data_dir, store) as b:
+        results: list[tuple[Path, SubmitResult]] = []
+        show_progress = len(files) > 1 and sys.stderr.isatty()
+        with Progress(disable=not show_progress, transient=True) as progress:
+            task = progress.add_task("submitting", total=len(files))
+            for path in files:
+                body = _read(path, b.settings.max_document_bytes)
+                if isinstance(body, str):
+                    results.append((path, SubmitResult("rejected", body)))
+                else:
+                    results.append((path, b.app.submit(body, client_id)))
+                progress.advance(task)
+            progress.update(task, description="routing, delivering, billing")
+            asyncio.run(b.processor.run_until_idle())
+        rejected = 0
+        for path, result in results:
+            reason = result.reason
+            if result.outcome == "accepted" and result.invoice_id:
+                reason = _delivery_summary(b, result.invoice_id, result.reason)
+            rejected += result.outcome == "rejected"
+            invoice_id = str(result.invoice_id) if result.invoice_id else "-"
+            click.echo(f"{path}  {invoice_id}  {result.outcome}  {reason}")
+        if rejected:
+            sys.exit(1)
+
+
+def _delivery_summary(b: Broker, invoice_id: UUID, reason: str) -> str:
+    rows = queries.invoices(b.store, invoice_id=str(invoice_id))
+    if not rows:
+        return reason
+    row = rows[0]
+    state = row["state"]
+    if state == "delivered":
+        text = f"delivered via {row['channel']} to {row['destination']}"
+    elif state in ("failed", "retrying"):
+        text = f"{state}: {row['last_error']}"
+    else:
+        text = state
+    return text if reason == "ok" else f"{text}; {reason}"
+
+
+@main.command()
+@store_options
+def process(data_dir: Path, store: str) -> None:
+    """Run routing, due deliveries (retries), billing and projections until idle."""
+    with opened(data_dir, store) as b:
+        asyncio.run(b.processor.run_until_idle())
+        next_at = b.processor.delivery.next_due_at()
+        click.echo("idle" + (f"; next retry due at {next_at.isoformat()}" if next_at else ""))
+
+
+# -- status and audit -----------------------------------------------------------------------------
+
+
+def _resolve(b: Broker, text: str) -> str:
+    found = queries.find_invoice_ids(b.store, text)
+    if not found:
+        raise click.ClickException(
+            f"no invoice {text!r} (give an invoice id, its first 8+ characters or its number)"
+        )
+    if len(found) > 1:
+        raise click.ClickException(f"{text!r} matches {len(found)} invoices; give more of the id")
+    return found[0]
+
+
+STATES = click.Choice(["produced", "routed", "retrying", "delivered", "failed"])
+
+
+@main.command()
+@click.argument("invoice_id", required=False)
+@click.option("--state", type=STATES, default=None)
+@click.option("--format", "fmt", type=FORMAT, default="table")
+@store_options
+def status(invoice_id: str | None, state: str | None, fmt: str, data_dir: Path, store: str) -> None:
+    """Delivery status of one invoice, or of all (optionally in one state)."""
+    with opened(data_dir, store) as b:
+        wanted = _resolve(b, invoice_id) if invoice_id else None
+        rows = queries.invoices(b.store, state=state, invoice_id=wanted)
+        if fmt == "json":
+            print_json(rows[0] if wanted else rows)
+            return
+        if wanted:
+            row = rows[0]
+            print_table(
+                f"Invoice {row['number']}", ("field", "value"), [[k, v] for k, v in row.items()]
+            )
+            return
+        columns = (
+            "invoice_id",
+            "number",
+            "client",
+            "receiver",
+            "state",
+            "channel",
+            "attempts",
+            "last_error",
+        )
+        print_table("Invoices", columns, [[r[c] for c in columns] for r in rows])
+
+
+@main.command()
+@click.argument("invoice_id")
+@click.option("--format", "fmt", type=FORMAT, default="table")
+@store_options
+def audit(invoice_id: str, fmt: str, data_dir: Path, store: str) -> None:
+    """Every event of an invoice and its transmissions, with its time."""
+    import json
+
+    with opened(data_dir, store) as b:
+        wanted = _resolve(b, invoice_id)
+        trail = audit_trail(b.store, wanted)
+        if fmt == "json":
+            print_json([{**row, "data": json.loads(row["data"])} for row in trail])
+            return
+        print_table(
+            f"Audit trail of invoice {wanted}",
+            ("#", "time (UTC)", "aggregate", "event", "details"),
+            [
+                [r["position"], r["at"], r["aggregate"], r["event"], _details(r["data"])]
+                for r in trail
+            ],
+        )
+
+
+def _details(data: str) -> str:
+    import json
+
+    facts = json.loads(data)
+    if isinstance(facts.get("evidence"), dict):
+        facts["evidence"] = facts["evidence"].get("reference")
+    keep = (
+        "channel",
+        "destination",
+        "why",
+        "reason",
+        "attempt",
+        "evidence",
+        "month",
+        "payer",
+        "unit_price",
+        "number",
+        "receiver",
+        "client",
+        "next_attempt_at",
+        "participant",
+    )
+    return "; ".join(f"{k}={facts[k]}" for k in keep if facts.get(k) not in (None, "", [], {}))
+
+
+# -- recipient side -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("participant_id")
+@click.option("--ack", "ack_id", default=None, help="Acknowledge receipt of an invoice.")
+@click.option("--approve", "approve_id", default=None, help="Approve an invoice.")
+@click.option("--reject", "reject_id", default=None, help="Reject an invoice (needs --reason).")
+@click.option("--reason", default=None)
+@click.option("--format", "fmt", type=FORMAT, default="table")
+@store_options
+@command_errors
+def inbox(
+    participant_id: str,
+    ack_id: str | None,
+    approve_id: str | None,
+    reject_id: str | None,
+    reason: str | None,
+    fmt: str,
+    data_dir: Path,
+    store: str,
+) -> None:
+    """A recipient's AutoTrans inbox; acknowledge, approve or reject what it received."""
+    actions = [a for a in (ack_id, approve_id, reject_id) if a]
+    if len(actions) > 1:
+        raise click.UsageError("give one of --ack, --approve, --reject")
+    if reject_id and not reason:
+        raise click.UsageError("--reject needs --reason TEXT")
+    with opened(data_dir, store) as b:
+        who = party(participant_id, "participant")
+        if actions:
+            target = UUID(_resolve(b, actions[0]))
+            if ack_id:
+                b.app.acknowledge(who, target)
+                verb = "acknowledged"
+            elif approve_id:
+                b.app.approve(who, target)
+                verb = "approved"
+            else:
+                b.app.reject(who, target, reason or "")
+                verb = "rejected"
+            b.projections.catch_up()
+            click.echo(f"invoice {target} {verb} by {who}")
+            return
+        rows = queries.inbox(b.store, who)
+        if fmt == "json":
+            print_json(rows)
+            return
+        columns = (
+            "invoice_id",
+            "number",
+            "document_type",
+            "seller_name",
+            "payable",
+            "currency",
+            "due_date",
+            "recipient_state",
+        )
+        print_table(f"Inbox of {who}", columns, [[r[c] for c in columns] for r in rows])
+
+
+# -- billing --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("month")
+@click.option(
+    "--payer", default=None, help="One payer's statement (a client or accounting office)."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@store_options
+@command_errors
+def statement(month: str, payer: str | None, fmt: str, data_dir: Path, store: str) -> None:
+    """Monthly statements: per client quantity, unit price, amount; totals with 25 % VAT."""
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise click.BadParameter(f"{month!r} is not a month like 2026-11", param_hint="MONTH")
+    with opened(data_dir, store) as b:
+        who = party(payer, "payer") if payer else None
+        summaries = statements_for(b.store, month, who)
+        if fmt == "json":
+            print_json([statement_json(s) for s in summaries])
+        elif fmt == "csv":
+            click.echo(statements_csv(summaries), nl=False)
+        else:
+            if not summaries:
+                click.echo(f"no billed transactions in {month}" + (f" for {who}" if who else ""))
+            names = {r["client"]: r["name"] for r in queries.clients(b.store)}
+            for summary in summaries:
+                print_statement(summary, names)
+
+
+# -- operations -----------------------------------------------------------------------------------
+
+
+@main.group()
+def projections() -> None:
+    """Read models built from the event log."""
+
+
+@projections.command("rebuild")
+@store_options
+def projections_rebuild(data_dir: Path, store: str) -> None:
+    """Drop and rebuild every read model from the log."""
+    with opened(data_dir, store) as b:
+        count = b.projections.rebuild()
+        click.echo(f"rebuilt {len(b.projections.projections)} read models from {count} events")
+
+
+@main.command()
+@click.option("--keep", is_flag=True, help="Keep the temporary data dir and print where it is.")
+def demo(keep: bool) -> None:
+    """The whole story on a fresh temporary data dir."""
+    from broker.demo import run_demo
+
+    run_demo(keep=keep)
+
+
+def _attach_validation_commands() -> None:
+    try:
+        from broker.validation_cli import conformance, validate
+    except ImportError:
+        return
+    main.add_command(validate)
+    main.add_command(conformance)
+
+
+_attach_validation_commands()

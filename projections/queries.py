@@ -1,0 +1,106 @@
+"""Questions answered from the read models: invoice status, inbox, directory, suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.store import ReadStore
+
+INVOICE_COLUMNS = (
+    "invoice_id, number, document_type, sender, receiver, seller_name, buyer_name, client, "
+    "accounting_office, submitted_by, currency, payable, issue_date, due_date, state, channel, "
+    "destination, transmission_id, attempts, last_error, why, produced_at, delivered_at, "
+    "billed_month, unit_price, recipient_state, recipient_reason, updated_at"
+)
+
+
+class AmbiguousId(LookupError):
+    """A shortened id that matches more than one invoice."""
+
+
+def find_invoice_ids(store: ReadStore, text: str) -> list[str]:
+    """Invoice ids matching a full id, a unique prefix (8+ characters) or an invoice number."""
+    text = text.strip()
+    key = text.lower()
+    rows = store.query(
+        "SELECT invoice_id FROM rm_invoices WHERE invoice_id = ? OR number = ? "
+        "OR (? AND invoice_id LIKE ?) ORDER BY produced_at",
+        (key, text, len(key) >= 8, key.replace("%", "") + "%"),
+    )
+    return [r["invoice_id"] for r in rows]
+
+
+def invoices(
+    store: ReadStore,
+    *,
+    state: str | None = None,
+    invoice_id: str | None = None,
+    client: str | None = None,
+    receiver: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Invoices by state, id, client or receiver, oldest first."""
+    where, params = [], []
+    for column, value in (
+        ("state", state),
+        ("invoice_id", invoice_id),
+        ("client", client),
+        ("receiver", receiver),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = f"SELECT {INVOICE_COLUMNS} FROM rm_invoices"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY produced_at, invoice_id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return store.query(sql, params)
+
+
+def inbox(store: ReadStore, participant: str) -> list[dict[str, Any]]:
+    """What a participant has received in its AutoTrans inbox, oldest first."""
+    return store.query(
+        "SELECT invoice_id, number, document_type, sender, seller_name, currency, payable, "
+        "issue_date, due_date, delivered_at, COALESCE(recipient_state, 'new') AS recipient_state, "
+        "recipient_reason FROM rm_invoices WHERE receiver = ? AND channel = 'autotrans' "
+        "AND state = 'delivered' ORDER BY delivered_at, invoice_id",
+        (participant,),
+    )
+
+
+def participants(store: ReadStore) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT participant, name, document_types, active, registered_at FROM rm_participants "
+        "ORDER BY participant"
+    )
+
+
+def clients(store: ReadStore) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT client, name, accounting_office, enrolled_at FROM rm_clients ORDER BY client"
+    )
+
+
+def customers(store: ReadStore, client: str) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT customer, channel, address, options FROM rm_customers WHERE client = ? "
+        "ORDER BY customer",
+        (client,),
+    )
+
+
+def suggestions(store: ReadStore, client: str) -> list[dict[str, Any]]:
+    """Customers of `client` (in its register or invoiced before) reachable in the registry
+    but not yet set to the AutoTrans channel."""
+    return store.query(
+        "SELECT p.participant AS customer, p.name AS name, "
+        "COALESCE(c.channel, 'none') AS current_channel "
+        "FROM rm_participants p LEFT JOIN rm_customers c "
+        "ON c.client = ? AND c.customer = p.participant "
+        "WHERE p.active = 1 AND COALESCE(c.channel, '') <> 'autotrans' AND ("
+        "c.customer IS NOT NULL OR EXISTS (SELECT 1 FROM rm_invoices i "
+        "WHERE i.client = ? AND i.receiver = p.participant)) ORDER BY p.participant",
+        (client, client),
+    )

@@ -1,0 +1,283 @@
+"""The invoice lifecycle on a real event store: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
+
+from adapters.channels.base import (
+    Destination,
+    Evidence,
+    OutgoingDocument,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from broker.bootstrap import Broker, bootstrap
+from broker.output import statements_csv
+from broker.settings import Settings
+from domain.ehf.writer import InvoiceSpec, LineSpec, PartySpec, write_ehf
+from domain.invoice import Invoice
+from projections import queries
+from projections.audit import audit_trail
+from projections.statements import statements_for
+
+OFFICE = PartySpec("912345602", "Regnskap Nord AS")
+CLIENT_A = PartySpec("923456708", "Fjordkraft Konsult AS")
+CLIENT_B = PartySpec("945678909", "Snekker Hansen AS")
+BUYER = PartySpec("956789001", "Nordlys Handel AS")
+OTHER = PartySpec("978901204", "Ukjent Kunde AS")
+
+
+def invoice(number: str, seller: PartySpec = CLIENT_A, buyer: PartySpec = BUYER) -> bytes:
+    return write_ehf(
+        InvoiceSpec(
+            number=number,
+            issue_date=date(2026, 11, 2),
+            due_date=date(2026, 11, 16),
+            seller=seller,
+            buyer=buyer,
+            lines=(LineSpec("Rådgivning", Decimal("2"), Decimal("1000.00")),),
+        )
+    )
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FlakyChannel:
+    """A delivery channel that fails the first `failures` attempts with `error`."""
+
+    name = "email"
+
+    def __init__(self, failures: int, error: Exception) -> None:
+        self.failures = failures
+        self.error = error
+        self.attempts = 0
+
+    async def deliver(self, document: OutgoingDocument, destination: Destination) -> Evidence:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise self.error
+        return Evidence(
+            self.name, f"<{document.transmission_id}@test>", {"to": destination.address}
+        )
+
+
+@pytest.fixture
+def make_broker(tmp_path: Path, store_url: str | None) -> Iterator[Callable[..., Broker]]:
+    opened: list[Broker] = []
+
+    def make(clock: Clock | None = None, **channels: object) -> Broker:
+        settings = Settings.load(str(tmp_path / "data"), store_url, environ={})
+        broker = bootstrap(settings, channels=channels or None, clock=clock)  # type: ignore[arg-type]
+        opened.append(broker)
+        return broker
+
+    yield make
+    for broker in opened:
+        broker.close()
+
+
+def enrol(b: Broker) -> None:
+    b.app.enrol_client(OFFICE.org_number, OFFICE.name)
+    b.app.enrol_client(CLIENT_A.org_number, CLIENT_A.name, OFFICE.org_number)
+    b.app.enrol_client(CLIENT_B.org_number, CLIENT_B.name, OFFICE.org_number)
+    b.app.register_participant(BUYER.org_number, BUYER.name)
+
+
+def process(b: Broker) -> None:
+    asyncio.run(b.processor.run_until_idle())
+
+
+def count_events(b: Broker, event_class: type) -> int:
+    topic = get_topic(event_class)
+    return len(b.app.recorder.select_notifications(start=1, limit=100_000, topics=[topic]))
+
+
+def test_invoice_goes_from_submission_to_statement(make_broker: Callable[..., Broker]) -> None:
+    b = make_broker(Clock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC)))
+    enrol(b)
+    by_office = b.app.submit(invoice("A-1"), OFFICE.org_number)  # the office sends for A
+    by_itself = b.app.submit(invoice("B-1", seller=CLIENT_B), CLIENT_B.org_number)
+    assert (by_office.outcome, by_itself.outcome) == ("accepted", "accepted")
+    process(b)
+
+    rows = {r["number"]: r for r in queries.invoices(b.store)}
+    assert rows["A-1"]["state"] == rows["B-1"]["state"] == "delivered"
+    assert rows["A-1"]["submitted_by"] == "0192:912345602"
+    assert rows["A-1"]["client"] == "0192:923456708"
+    assert rows["A-1"]["channel"] == "autotrans" and rows["A-1"]["billed_month"] == "2026-11"
+
+    [office_statement] = statements_for(b.store, "2026-11", "0192:912345602")
+    assert [(r.client, r.quantity, r.amount) for r in office_statement.rows] == [
+        ("0192:923456708", 1, Decimal("5.00")),
+        ("0192:945678909", 1, Decimal("5.00")),  # submitted by itself, paid by the office
+    ]
+    assert office_statement.total_incl_vat == Decimal("12.50")
+    assert statements_for(b.store, "2026-11", "0192:945678909") == []
+
+    trail = [(r["aggregate"], r["event"]) for r in audit_trail(b.store, str(by_office.invoice_id))]
+    assert trail == [
+        ("Invoice", "Produced"),
+        ("Invoice", "Routed"),
+        ("Transmission", "Routed"),
+        ("Transmission", "Attempted"),
+        ("Transmission", "Delivered"),
+        ("Invoice", "Delivered"),
+        ("Invoice", "Billed"),
+        ("Statement", "Billed"),
+    ]
+    assert sorted(r["number"] for r in queries.inbox(b.store, "0192:956789001")) == ["A-1", "B-1"]
+    b.app.approve("0192:956789001", by_office.invoice_id)
+    b.projections.catch_up()
+    states = {r["number"]: r["recipient_state"] for r in queries.inbox(b.store, "0192:956789001")}
+    assert states == {"A-1": "approved", "B-1": "new"}
+
+
+def test_resubmission_is_a_duplicate_and_stored_once(
+    make_broker: Callable[..., Broker], tmp_path: Path
+) -> None:
+    b = make_broker()
+    enrol(b)
+    body = invoice("A-1")
+    assert b.app.submit(body, CLIENT_A.org_number).outcome == "accepted"
+    again = b.app.submit(body, OFFICE.org_number)
+    assert again.outcome == "duplicate" and "the same document" in again.reason
+    changed = b.app.submit(invoice("A-1", buyer=OTHER), CLIENT_A.org_number)
+    assert changed.outcome == "duplicate" and "different document" in changed.reason
+    assert count_events(b, Invoice.Produced) == 1
+    stored = [p for p in (tmp_path / "data" / "documents").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+
+
+def test_only_the_seller_or_its_accounting_office_may_submit(
+    make_broker: Callable[..., Broker], tmp_path: Path
+) -> None:
+    b = make_broker()
+    enrol(b)
+    b.app.enrol_client(BUYER.org_number, BUYER.name)  # enrolled, but not the seller
+    stranger = b.app.submit(invoice("A-1"), BUYER.org_number)
+    assert stranger.outcome == "rejected"
+    assert "neither 0192:956789001 nor a client of accounting office" in stranger.reason
+    unknown = b.app.submit(invoice("A-2"), "0192:974760673")
+    assert unknown.outcome == "rejected" and "not enrolled" in unknown.reason
+    assert count_events(b, Invoice.Produced) == 0
+    assert not (tmp_path / "data" / "documents").exists() or not any(
+        p.is_file() for p in (tmp_path / "data" / "documents").rglob("*")
+    )
+
+
+def test_no_route_fails_the_invoice_visibly(make_broker: Callable[..., Broker]) -> None:
+    b = make_broker()
+    enrol(b)
+    result = b.app.submit(invoice("A-9", buyer=OTHER), CLIENT_A.org_number)
+    process(b)
+    [row] = queries.invoices(b.store, state="failed")
+    assert row["invoice_id"] == str(result.invoice_id)
+    assert row["last_error"].startswith("no route: registry: 0192:978901204 not registered")
+    assert statements_for(b.store, "2026-11") == []
+
+
+def test_transient_failures_are_retried_with_backoff_and_billed_once(
+    make_broker: Callable[..., Broker],
+) -> None:
+    clock = Clock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    channel = FlakyChannel(2, TransientDeliveryError("451 mailbox busy"))
+    b = make_broker(clock, email=channel)
+    enrol(b)
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "email", "ap@ukjent.no")
+    b.app.submit(invoice("A-3", buyer=OTHER), CLIENT_A.org_number)
+    process(b)
+    [row] = queries.invoices(b.store)
+    assert (row["state"], row["attempts"], row["last_error"]) == ("retrying", 1, "451 mailbox busy")
+    process(b)  # not due yet: nothing happens
+    assert channel.attempts == 1
+    clock.now += timedelta(hours=2)
+    process(b)
+    clock.now += timedelta(hours=2)
+    process(b)
+    [row] = queries.invoices(b.store)
+    assert (row["state"], row["attempts"], row["channel"]) == ("delivered", 3, "email")
+    assert channel.attempts == 3
+    [summary] = statements_for(b.store, "2026-11")
+    assert summary.rows[0].quantity == 1
+
+
+def test_permanent_failure_is_abandoned_and_not_billed(make_broker: Callable[..., Broker]) -> None:
+    channel = FlakyChannel(99, PermanentDeliveryError("550 no such user"))
+    b = make_broker(email=channel)
+    enrol(b)
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "email", "nobody@ukjent.no")
+    b.app.submit(invoice("A-4", buyer=OTHER), CLIENT_A.org_number)
+    process(b)
+    [row] = queries.invoices(b.store)
+    assert row["state"] == "failed" and row["last_error"] == "550 no such user"
+    [t] = b.store.query("SELECT state, last_error FROM rm_transmissions")
+    assert t["state"] == "abandoned" and t["last_error"] == "permanent failure: 550 no such user"
+    assert channel.attempts == 1
+    assert statements_for(b.store, "2026-11") == []
+
+
+def test_reactions_happen_once_across_restarts_and_racing_workers(
+    make_broker: Callable[..., Broker],
+) -> None:
+    first = make_broker()
+    enrol(first)
+    for n in range(6):
+        first.app.submit(invoice(f"R-{n}"), CLIENT_A.org_number)
+    second = make_broker()  # another process on the same store
+    # Interleave the two: each step of each worker runs on both.
+    for _ in range(4):
+        asyncio.run(first.processor.run_once())
+        asyncio.run(second.processor.run_once())
+    process(first)
+    process(second)
+    assert count_events(first, Invoice.Billed) == 6
+    [summary] = statements_for(first.store, "2026-11") or statements_for(
+        first.store, datetime.now(UTC).strftime("%Y-%m")
+    )
+    assert summary.rows[0].quantity == 6
+
+    # Billing an invoice again with a new tracking position adds nothing.
+    some = queries.invoices(first.store)[0]
+    from uuid import UUID
+
+    head = first.app.recorder.max_notification_id() or 0
+    first.app.bill_invoice(
+        UUID(some["invoice_id"]), datetime.now(UTC), Tracking("billing", head + 1)
+    )
+    assert count_events(first, Invoice.Billed) == 6
+
+
+def test_projections_resume_and_rebuild_to_the_same_statement(
+    make_broker: Callable[..., Broker],
+) -> None:
+    clock = Clock(datetime(2026, 11, 30, 23, 30, tzinfo=UTC))  # already December in Oslo
+    b = make_broker(clock)
+    enrol(b)
+    for n in range(3):
+        b.app.submit(invoice(f"P-{n}"), CLIENT_A.org_number)
+    process(b)
+    before = statements_csv(statements_for(b.store, "2026-12"))
+    assert "0192:923456708,3,5.00,15.00" in before
+    assert statements_for(b.store, "2026-11") == []
+
+    restarted = make_broker(clock)
+    assert restarted.projections.catch_up() == 0  # positions survived the restart
+    assert restarted.projections.rebuild() > 0
+    assert statements_csv(statements_for(restarted.store, "2026-12")) == before
+    assert restarted.projections.lag() == {p.name: 0 for p in restarted.projections.projections}
