@@ -75,13 +75,22 @@ def test_every_official_valid_document_is_accepted_and_delivered(cli: Cli, ehf_d
     assert {row["state"] for row in status} == {"delivered"}
 
 
-@pytest.mark.parametrize("name", ["ehf-2-faktura-1.xml"])
-def test_official_invalid_documents_are_rejected(cli: Cli, ehf_dir: Path, name: str) -> None:
-    cli("client", "add", "123456785", "--name", "Sender")
-    result = cli("send", str(ehf_dir / "invalid" / name), "--client", "123456785", expect=1)
+@pytest.mark.parametrize(
+    ("name", "sender", "why"),
+    [
+        ("ehf-2-faktura-1.xml", "123456785", "EHF 2.0 documents are no longer accepted"),
+        ("GR-base-example-correct.xml", "9933:801399030", "not a valid UBL 2.1 Invoice"),
+        ("GR-base-example-TaxRepresentative.xml", "0088:1238764941386", "not a valid UBL 2.1"),
+    ],
+)
+def test_official_invalid_documents_are_rejected(
+    cli: Cli, ehf_dir: Path, name: str, sender: str, why: str
+) -> None:
+    cli("client", "add", sender, "--name", "Sender")
+    result = cli("send", str(ehf_dir / "invalid" / name), "--client", sender, expect=1)
     [[_, invoice_id, outcome, reason]] = send_lines(result)
     assert (invoice_id, outcome) == ("-", "rejected")
-    assert "EHF 2.0" in reason
+    assert reason.startswith(why), reason
     assert json.loads(cli("status", "--format", "json").stdout) == []
 
 
@@ -193,6 +202,52 @@ def test_the_story_through_the_cli(cli: Cli, tmp_path: Path) -> None:
     assert "total incl. VAT" in table and "18.75" in table
     cli("projections", "rebuild")
     assert cli("statement", MONTH, "--payer", office, "--format", "csv").stdout == csv_before
+
+
+def test_customer_register_suggestions_prices_and_failed_status(cli: Cli, tmp_path: Path) -> None:
+    other = PartySpec("978901204", "Ukjent Kunde AS")
+    cli("client", "add", SELLER.org_number, "--name", SELLER.name)
+    cli("client", "price", SELLER.org_number, "4.5")
+    cli("participant", "add", BUYER.org_number, "--name", BUYER.name)
+    paths = {}
+    for number, buyer in (("S-1", BUYER), ("S-2", other)):
+        paths[number] = tmp_path / f"{number}.xml"
+        paths[number].write_bytes(
+            write_ehf(
+                InvoiceSpec(
+                    number=number,
+                    issue_date=date(2026, 11, 2),
+                    seller=SELLER,
+                    buyer=buyer,
+                    lines=(LineSpec("Kurs", Decimal("1"), Decimal("900")),),
+                )
+            )
+        )
+    cli("send", str(paths["S-2"]), "--client", SELLER.org_number)
+    failed = json.loads(cli("status", "--state", "failed", "--format", "json").stdout)
+    assert [f["number"] for f in failed] == ["S-2"]
+    assert failed[0]["last_error"].startswith("no route")
+    none = cli("customer", "suggest", SELLER.org_number).stdout
+    assert none.startswith("no suggestions")
+
+    # The customer joins AutoTrans: it is suggested, and accepting sets the register entry.
+    cli("participant", "add", other.org_number, "--name", other.name)
+    suggested = cli("customer", "suggest", SELLER.org_number).stdout
+    assert "0192:978901204  Ukjent Kunde AS  reachable in AutoTrans (now none)" in suggested
+    cli("customer", "suggest", SELLER.org_number, "--accept")
+    register = json.loads(cli("customer", "list", SELLER.org_number, "--format", "json").stdout)
+    assert [(r["customer"], r["channel"]) for r in register] == [("0192:978901204", "autotrans")]
+    assert cli("customer", "suggest", SELLER.org_number).stdout.startswith("no suggestions")
+
+    [[_, _, outcome, reason]] = send_lines(
+        cli("send", str(paths["S-1"]), "--client", SELLER.org_number)
+    )
+    assert (outcome, reason) == ("accepted", "delivered via autotrans to 0192:956789001")
+    [own] = json.loads(cli("statement", MONTH, "--format", "json").stdout)
+    assert own["rows"] == [
+        {"client": "0192:923456708", "quantity": 1, "unit_price": "4.50", "amount": "4.50"}
+    ]
+    assert (own["vat"], own["total_incl_vat"]) == ("1.13", "5.63")
 
 
 def test_console_script_runs_the_demo(tmp_path: Path) -> None:
