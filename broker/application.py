@@ -64,6 +64,30 @@ def party(text: str, what: str) -> str:
         raise CommandError(f"{what}: {e}") from None
 
 
+class Batch:
+    """Aggregates changed while reacting to a run of events, saved in one transaction together
+    with the position of the last event. The same aggregate is the same object within a batch."""
+
+    def __init__(self, app: AutoTrans) -> None:
+        self.app = app
+        self.changed: dict[UUID, Aggregate] = {}
+
+    def get(self, aggregate_id: UUID, kind: type[T]) -> T | None:
+        found = self.changed.get(aggregate_id)
+        if found is not None:
+            assert isinstance(found, kind)
+            return found
+        return self.app._get(aggregate_id, kind)
+
+    def add(self, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            self.changed[aggregate.id] = aggregate
+
+    def save(self, tracking: Tracking | None) -> None:
+        self.app.record(tracking, *self.changed.values())
+        self.changed.clear()
+
+
 class AutoTrans(Application[UUID]):
     """Invoices, transmissions, participants, clients and statements in one append-only log."""
 
@@ -106,6 +130,10 @@ class AutoTrans(Application[UUID]):
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
         self._notify(recordings)
+
+    def batch(self) -> Batch:
+        """A unit of work for reactions: aggregates changed by several events, saved once."""
+        return Batch(self)
 
     def _get(self, aggregate_id: UUID, kind: type[T]) -> T | None:
         try:
@@ -336,62 +364,61 @@ class AutoTrans(Application[UUID]):
 
     # -- routing (reaction to Invoice.Produced) ------------------------------------------------
 
-    def route_invoice(self, invoice_id: UUID, tracking: Tracking | None = None) -> None:
+    def route_invoice(self, invoice_id: UUID, batch: Batch) -> None:
         """Find how the buyer is reached and create the transmission, or fail with `no route`."""
-        invoice = self._get(invoice_id, Invoice)
+        invoice = batch.get(invoice_id, Invoice)
         if invoice is None or invoice.state != "produced":
-            self.record(tracking)
             return
-        client = self.find_client(invoice.client)
+        client = batch.get(ids.client_id(invoice.client), Client)
         register = client.customers.get(invoice.receiver) if client else None
         route = choose_route(
             client=invoice.client,
             buyer=invoice.receiver,
             document_type=invoice.document_type,
-            participant=self.find_participant(invoice.receiver),
+            participant=batch.get(ids.participant_id(invoice.receiver), Participant),
             register_entry=register,
         )
         bound = log.bind(invoice_id=str(invoice.id), client=invoice.client)
         if isinstance(route, NoRoute):
             invoice.fail(reason=route.reason, final=True, transmission_id=None, at=self.clock())
-            self.record(tracking, invoice)
+            batch.add(invoice)
             bound.warning("invoice.no_route", reason=route.reason)
             return
-        transmission = Transmission(
-            invoice_id=invoice.id,
-            channel=route.channel,
-            destination=route.destination,
-            options=dict(route.options),
-            max_attempts=self.retry_policy(route.channel).max_attempts,
-            why=route.why,
-        )
+        transmission_id = ids.transmission_id(invoice.id, route.channel, route.destination)
         invoice.route(
             channel=route.channel,
             destination=route.destination,
-            transmission_id=transmission.id,
+            transmission_id=transmission_id,
             why=route.why,
         )
-        existing = self._get(transmission.id, Transmission)
-        self.record(tracking, invoice, None if existing else transmission)
-        bound.info("invoice.routed", channel=route.channel, transmission_id=str(transmission.id))
+        batch.add(invoice)
+        if batch.get(transmission_id, Transmission) is None:
+            batch.add(
+                Transmission(
+                    invoice_id=invoice.id,
+                    channel=route.channel,
+                    destination=route.destination,
+                    options=dict(route.options),
+                    max_attempts=self.retry_policy(route.channel).max_attempts,
+                    why=route.why,
+                )
+            )
+        bound.info("invoice.routed", channel=route.channel, transmission_id=str(transmission_id))
 
     # -- billing (reaction to Invoice.Delivered) -----------------------------------------------
 
-    def bill_invoice(
-        self, invoice_id: UUID, delivered_at: datetime, tracking: Tracking | None = None
-    ) -> None:
+    def bill_invoice(self, invoice_id: UUID, delivered_at: datetime, batch: Batch) -> None:
         """Put a delivered invoice on its payer's statement for the month of delivery, once."""
-        invoice = self._get(invoice_id, Invoice)
+        invoice = batch.get(invoice_id, Invoice)
         if invoice is None or invoice.is_billed or invoice.channel is None:
-            self.record(tracking)
             return
-        client = self.find_client(invoice.client)
+        client = batch.get(ids.client_id(invoice.client), Client)
         assert client is not None, f"invoice {invoice.id} has no enrolled client"
         month = billing_month(delivered_at)
         payer = client.payer
         unit_price = self.prices.unit_price(invoice.channel, client.price_for(invoice.channel))
         statement_id = ids.statement_id(payer, month)
-        statement = self._get(statement_id, Statement) or Statement(payer=payer, month=month)
+        statement = batch.get(statement_id, Statement) or Statement(payer=payer, month=month)
         statement.bill(
             invoice_id=invoice.id,
             client=invoice.client,
@@ -400,7 +427,7 @@ class AutoTrans(Application[UUID]):
             at=delivered_at,
         )
         invoice.bill(payer=payer, month=month, unit_price=unit_price, statement_id=statement.id)
-        self.record(tracking, invoice, statement)
+        batch.add(invoice, statement)
         log.info(
             "invoice.billed",
             invoice_id=str(invoice.id),

@@ -1,13 +1,16 @@
 """Workers that follow the event log: routing, delivery and billing, plus the projections.
 
-Routing and billing react to events with a tracked position (saved atomically with what they
-record). Delivery picks due transmissions from the delivery status read model, claims each one
-by recording `Attempted` (optimistic concurrency makes the claim exclusive) and records the
-channel's answer. `run_until_idle` drives all of them until nothing is left to do now.
+Routing and billing react to events in batches saved atomically with their tracked position.
+Delivery picks due transmissions from the delivery status read model, claims them by recording
+`Attempted` before sending (optimistic concurrency makes a claim exclusive; a claim older than
+the attempt timeout is a crashed attempt and is retried), delivers concurrently and records the
+channels' answers. `run_until_idle` drives all of them until nothing is left to do now.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -25,7 +28,7 @@ from adapters.channels.base import (
     OutgoingDocument,
     PermanentDeliveryError,
 )
-from broker.application import AutoTrans
+from broker.application import AutoTrans, Batch
 from domain.invoice import Invoice
 from domain.transmission import Transmission
 from projections.base import ProjectionRunner, iso
@@ -35,20 +38,25 @@ log = structlog.get_logger("autotrans.workers")
 
 
 class LogFollower:
-    """Feeds the events of some topics to a handler, once each, in log order."""
+    """Feeds the events of some topics to a reaction, once each, in log order.
+
+    The reaction changes aggregates in a `Batch`; a batch is saved with the position of its last
+    event in one transaction, so a crash or a racing worker can never make it happen twice. When
+    another worker got there first the batch is dropped and the events are read again.
+    """
 
     def __init__(
         self,
         app: AutoTrans,
         name: str,
         topics: Sequence[str],
-        handle: Callable[[Any, Tracking], None],
-        batch_size: int = 200,
+        react: Callable[[Any, Batch], None],
+        batch_size: int = 100,
     ) -> None:
         self.app = app
         self.name = name
         self.topics = list(topics)
-        self.handle = handle
+        self.react = react
         self.batch_size = batch_size
         self._position: int | None = None
 
@@ -66,16 +74,18 @@ class LogFollower:
             )
             if not notifications:
                 return handled
+            batch = self.app.batch()
             for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                try:
-                    self.handle(event, Tracking(self.name, notification.id))
-                except IntegrityError:
-                    # Another worker handled it (or one of its aggregates) first: re-read.
-                    self._position = None
-                    break
-                self._position = notification.id
-                handled += 1
+                self.react(self.app.mapper.to_domain_event(notification), batch)
+            last = notifications[-1].id
+            try:
+                batch.save(Tracking(self.name, last))
+            except IntegrityError:
+                # Another worker recorded some of these first: read the position again.
+                self._position = None
+                continue
+            self._position = last
+            handled += len(notifications)
 
 
 class DeliveryWorker:
@@ -88,12 +98,16 @@ class DeliveryWorker:
         channels: Mapping[str, Channel],
         attempt_timeout: float,
         rng: Callable[[], float] = random.random,
+        batch_size: int = 100,
+        concurrency: int = 8,
     ) -> None:
         self.app = app
         self.store = store
         self.channels = channels
         self.attempt_timeout = attempt_timeout
         self.rng = rng
+        self.batch_size = batch_size
+        self.concurrency = concurrency
 
     def due(self, now: datetime, limit: int = 500) -> list[UUID]:
         """Transmissions whose next attempt is due (by the read model; the aggregate decides)."""
@@ -115,29 +129,65 @@ class DeliveryWorker:
         return datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
 
     async def deliver_due(self) -> int:
-        count = 0
-        for transmission_id in self.due(self.app.clock()):
-            if await self.deliver(transmission_id):
-                count += 1
-        return count
+        """Claim a batch of due transmissions, deliver them concurrently, record the outcomes."""
+        now = self.app.clock()
+        claimed = self._claim(self.due(now, limit=self.batch_size), now)
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
 
-    async def deliver(self, transmission_id: UUID) -> bool:
-        """One attempt; False when the transmission was not due after all (or taken)."""
-        app = self.app
-        now = app.clock()
-        transmission = app.get_transmission(transmission_id)
-        if transmission is None or not transmission.is_due(now, self.attempt_timeout):
-            return False
-        invoice = app.get_invoice(transmission.invoice_id)
-        assert invoice is not None
+        async def attempt(pair: tuple[Transmission, Invoice]) -> None:
+            async with gate:
+                await self._attempt(*pair)
+
+        await asyncio.gather(*(attempt(pair) for pair in claimed))
+        changed = [aggregate for pair in claimed for aggregate in pair]
+        try:
+            self.app.record(None, *changed)
+        except IntegrityError:
+            # Someone took over a stale claim meanwhile: record what is still ours one by one.
+            for transmission, invoice in claimed:
+                with contextlib.suppress(IntegrityError):
+                    self.app.record(None, transmission, invoice)
+        return len(claimed)
+
+    def _claim(self, due: list[UUID], now: datetime) -> list[tuple[Transmission, Invoice]]:
+        """Record `Attempted` for each due transmission before anything is sent; the event store's
+        optimistic concurrency makes each claim exclusive between workers."""
+        claimed = []
+        for transmission_id in due:
+            transmission = self.app.get_transmission(transmission_id)
+            if transmission is None or not transmission.is_due(now, self.attempt_timeout):
+                continue
+            invoice = self.app.get_invoice(transmission.invoice_id)
+            assert invoice is not None, f"transmission {transmission_id} has no invoice"
+            transmission.attempt(at=now)
+            claimed.append((transmission, invoice))
+        try:
+            self.app.record(None, *(t for t, _ in claimed))
+        except IntegrityError:
+            # Another worker claimed some of them: claim one by one, keep what we got.
+            mine = []
+            for transmission, _ in claimed:
+                fresh = self.app.get_transmission(transmission.id)
+                if fresh is None or not fresh.is_due(now, self.attempt_timeout):
+                    continue
+                fresh.attempt(at=now)
+                try:
+                    self.app.record(None, fresh)
+                except IntegrityError:
+                    continue
+                invoice = self.app.get_invoice(fresh.invoice_id)
+                assert invoice is not None
+                mine.append((fresh, invoice))
+            return mine
+        return claimed
+
+    async def _attempt(self, transmission: Transmission, invoice: Invoice) -> None:
+        """Send over the channel and change the aggregates to say what happened."""
         bound = log.bind(
             invoice_id=str(invoice.id), transmission_id=str(transmission.id), client=invoice.client
         )
-        transmission.attempt(at=now)
-        try:
-            app.record(None, transmission)
-        except IntegrityError:
-            return False  # another worker claimed this attempt
         outgoing = OutgoingDocument(
             transmission_id=str(transmission.id),
             invoice_id=str(invoice.id),
@@ -145,7 +195,7 @@ class DeliveryWorker:
             number=invoice.number,
             seller_name=invoice.seller_name,
             buyer_name=invoice.buyer_name,
-            body=app.document(invoice),
+            body=self.app.document(invoice),
             sha256=invoice.document_hash,
         )
         destination = Destination(
@@ -158,12 +208,12 @@ class DeliveryWorker:
             evidence = await channel.deliver(outgoing, destination)
         except DeliveryError as e:
             self._failed(transmission, invoice, e, bound)
-            return True
-        except Exception as e:  # a channel bug must not kill the worker: treat as transient
+            return
+        except Exception as e:  # a channel bug must not stop the worker: treat it as transient
             bound.exception("delivery.crashed", channel=transmission.channel)
             self._failed(transmission, invoice, DeliveryError(f"{type(e).__name__}: {e}"), bound)
-            return True
-        at = app.clock()
+            return
+        at = self.app.clock()
         transmission.deliver(evidence=evidence.as_dict(), at=at)
         invoice.deliver(
             transmission_id=transmission.id,
@@ -171,9 +221,7 @@ class DeliveryWorker:
             evidence=evidence.as_dict(),
             at=at,
         )
-        app.record(None, transmission, invoice)
         bound.info("delivery.delivered", channel=transmission.channel, reference=evidence.reference)
-        return True
 
     def _failed(
         self, transmission: Transmission, invoice: Invoice, error: DeliveryError, bound: Any
@@ -191,7 +239,6 @@ class DeliveryWorker:
             why = "permanent failure" if not error.retryable else "retries exhausted"
             transmission.abandon(reason=f"{why}: {reason}", at=at)
         invoice.fail(reason=reason, final=next_at is None, transmission_id=transmission.id, at=at)
-        self.app.record(None, transmission, invoice)
         bound.warning(
             "delivery.failed",
             channel=transmission.channel,
@@ -218,13 +265,13 @@ class Processor:
             app,
             "routing",
             [get_topic(Invoice.Produced)],
-            lambda event, tracking: app.route_invoice(event.originator_id, tracking),
+            lambda event, batch: app.route_invoice(event.originator_id, batch),
         )
         self.billing = LogFollower(
             app,
             "billing",
             [get_topic(Invoice.Delivered)],
-            lambda event, tracking: app.bill_invoice(event.originator_id, event.at, tracking),
+            lambda event, batch: app.bill_invoice(event.originator_id, event.at, batch),
         )
 
     async def run_once(self) -> int:

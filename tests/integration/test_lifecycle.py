@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import get_topic
 
 from adapters.channels.base import (
@@ -252,14 +253,13 @@ def test_reactions_happen_once_across_restarts_and_racing_workers(
     )
     assert summary.rows[0].quantity == 6
 
-    # Billing an invoice again with a new tracking position adds nothing.
+    # Billing an invoice again adds nothing, and an old position is refused by the store.
     some = queries.invoices(first.store)[0]
-    from uuid import UUID
-
-    head = first.app.recorder.max_notification_id() or 0
-    first.app.bill_invoice(
-        UUID(some["invoice_id"]), datetime.now(UTC), Tracking("billing", head + 1)
-    )
+    batch = first.app.batch()
+    first.app.bill_invoice(UUID(some["invoice_id"]), datetime.now(UTC), batch)
+    assert batch.changed == {}
+    with pytest.raises(IntegrityError):
+        first.app.record(Tracking("billing", 1))
     assert count_events(first, Invoice.Billed) == 6
 
 
