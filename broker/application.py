@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from lxml import etree
 
 from adapters.documents import DocumentStore
+from adapters.secrets import SecretStore
 from domain import ids
 from domain.billing import PriceList, Statement, billing_month
 from domain.client import CHANNELS, Client
@@ -30,7 +31,7 @@ from domain.invoice import Invoice
 from domain.parties import ParticipantId
 from domain.registry import Participant
 from domain.retry import RetryPolicy
-from domain.routing import NoRoute, choose_route
+from domain.routing import NoRoute, Route, choose_route
 from domain.transmission import Transmission
 
 log = structlog.get_logger("autotrans.broker")
@@ -103,6 +104,7 @@ class AutoTrans(Application[UUID]):
         retry_policy: Callable[[str], RetryPolicy],
         validator: Validator | None = None,
         max_document_bytes: int,
+        secrets: SecretStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         super().__init__(env)
@@ -111,6 +113,7 @@ class AutoTrans(Application[UUID]):
         self.retry_policy = retry_policy
         self.validator = validator
         self.max_document_bytes = max_document_bytes
+        self.secrets = secrets
         self.clock = clock
 
     def construct_recorder(self) -> ProcessRecorder:
@@ -230,8 +233,13 @@ class AutoTrans(Application[UUID]):
         channel: str,
         address: str | None = None,
         options: dict[str, str] | None = None,
+        secret: str | None = None,
     ) -> None:
-        """Record in `client`'s customer register how `customer` wants its invoices."""
+        """Record in `client`'s customer register how `customer` wants its invoices.
+
+        A `secret` (FTP/SFTP password or private key) goes to the encrypted secret store; the
+        register keeps only its reference, and the entry's previous secret is erased.
+        """
         found = self.require_client(client)
         customer = party(customer, "customer")
         if channel not in CHANNELS:
@@ -240,10 +248,18 @@ class AutoTrans(Application[UUID]):
             address = customer
         if not address:
             raise CommandError(f"channel {channel} needs an address for customer {customer}")
-        found.set_customer(
-            customer=customer, channel=channel, address=address, options=dict(options or {})
-        )
+        options = dict(options or {})
+        if any("secret" in key and key != "secret_ref" for key in options):
+            raise CommandError("secrets go to the secret store, never into register options")
+        previous = found.customers.get(customer, {}).get("options", {}).get("secret_ref")
+        if secret is not None:
+            if self.secrets is None:
+                raise CommandError("no secret store is configured")
+            options["secret_ref"] = self.secrets.put(secret)
+        found.set_customer(customer=customer, channel=channel, address=address, options=options)
         self.save(found)
+        if previous and previous != options.get("secret_ref") and self.secrets is not None:
+            self.secrets.delete(previous)
 
     def remove_customer(self, client: str, customer: str) -> None:
         found = self.require_client(client)
@@ -362,6 +378,78 @@ class AutoTrans(Application[UUID]):
             existing.number,
         )
 
+    # -- operator: replay ------------------------------------------------------------------------
+
+    def replay(self, invoice_ids: Sequence[UUID], by: str, dry_run: bool = False) -> list[str]:
+        """New attempts for the invoices' failing or abandoned deliveries. Safe to repeat.
+
+        When the route is still the same (same channel and destination) the transmission gets
+        fresh attempts, with the register's current secret and options; when the registry or
+        the customer register now says otherwise (or there was no route), the invoice is routed
+        again. Delivered invoices are left alone; billing stays once per invoice. Returns what
+        was (or would be) done.
+        """
+        done = []
+        for invoice_id in invoice_ids:
+            invoice = self._get(invoice_id, Invoice)
+            if invoice is None or invoice.state == "delivered":
+                continue
+            transmission = (
+                self._get(invoice.transmission_id, Transmission)
+                if invoice.transmission_id
+                else None
+            )
+            route = self._route(invoice, self.batch())
+            same_route = (
+                transmission is not None
+                and isinstance(route, Route)
+                and (route.channel, route.destination)
+                == (transmission.channel, transmission.destination)
+            )
+            at = self.clock()
+            if transmission is not None and same_route:
+                if transmission.state in ("delivered", "pending", "attempting"):
+                    continue
+                was = f"{transmission.state}: {transmission.last_error}"
+                if dry_run or transmission.replay(by=by, at=at):
+                    done.append(
+                        f"{invoice.id}  {invoice.number}  new attempts via {transmission.channel} "
+                        f"to {transmission.destination} (was {was})"
+                    )
+                    if not dry_run:
+                        self.save(transmission)
+            elif invoice.state == "failed" and (dry_run or invoice.retry_routing(by=by, at=at)):
+                now = (
+                    route.reason if isinstance(route, NoRoute) else f"{route.channel}: {route.why}"
+                )
+                done.append(f"{invoice.id}  {invoice.number}  route again ({now})")
+                if not dry_run:
+                    self.save(invoice)
+        return done
+
+    def delivery_options(self, invoice: Invoice, transmission: Transmission) -> dict[str, str]:
+        """The transmission's options, refreshed from the customer register when the entry still
+        points at the same destination, so a rotated password or host key is used on retry."""
+        options = dict(transmission.options)
+        client = self.find_client(invoice.client)
+        entry = client.customers.get(invoice.receiver) if client else None
+        if entry and (entry["channel"], entry["address"]) == (
+            transmission.channel,
+            transmission.destination,
+        ):
+            options.update({str(k): str(v) for k, v in entry.get("options", {}).items()})
+        return options
+
+    def _route(self, invoice: Invoice, batch: Batch) -> Route | NoRoute:
+        client = batch.get(ids.client_id(invoice.client), Client)
+        return choose_route(
+            client=invoice.client,
+            buyer=invoice.receiver,
+            document_type=invoice.document_type,
+            participant=batch.get(ids.participant_id(invoice.receiver), Participant),
+            register_entry=client.customers.get(invoice.receiver) if client else None,
+        )
+
     # -- routing (reaction to Invoice.Produced) ------------------------------------------------
 
     def route_invoice(self, invoice_id: UUID, batch: Batch) -> None:
@@ -369,15 +457,7 @@ class AutoTrans(Application[UUID]):
         invoice = batch.get(invoice_id, Invoice)
         if invoice is None or invoice.state != "produced":
             return
-        client = batch.get(ids.client_id(invoice.client), Client)
-        register = client.customers.get(invoice.receiver) if client else None
-        route = choose_route(
-            client=invoice.client,
-            buyer=invoice.receiver,
-            document_type=invoice.document_type,
-            participant=batch.get(ids.participant_id(invoice.receiver), Participant),
-            register_entry=register,
-        )
+        route = self._route(invoice, batch)
         bound = log.bind(invoice_id=str(invoice.id), client=invoice.client)
         if isinstance(route, NoRoute):
             invoice.fail(reason=route.reason, final=True, transmission_id=None, at=self.clock())
@@ -392,7 +472,12 @@ class AutoTrans(Application[UUID]):
             why=route.why,
         )
         batch.add(invoice)
-        if batch.get(transmission_id, Transmission) is None:
+        existing = batch.get(transmission_id, Transmission)
+        if existing is not None:
+            # Routed back to an earlier destination: that transmission gets fresh attempts.
+            if existing.replay(by="routing", at=self.clock()):
+                batch.add(existing)
+        else:
             batch.add(
                 Transmission(
                     invoice_id=invoice.id,

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapters.channels.base import Channel
+from adapters.channels.email import EmailChannel
+from adapters.channels.ftp import FtpChannel
 from adapters.channels.inbox import InboxChannel
+from adapters.channels.sftp import SftpChannel
 from adapters.documents import DocumentStore
+from adapters.secrets import SecretStore
 from broker.application import AutoTrans, Validator
 from broker.processing import DeliveryWorker, Processor
 from broker.settings import Settings
@@ -59,6 +63,7 @@ def bootstrap(
     """Build a Broker for these settings; tests pass their own channels and clock."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = read_store(settings)  # first: on PostgreSQL it creates the schema
+    secrets = SecretStore(settings.data_dir, settings.secret_key_file)
     app = AutoTrans(
         settings.store.eventsourcing_env(),
         documents=DocumentStore(settings.data_dir / "documents"),
@@ -66,6 +71,7 @@ def bootstrap(
         retry_policy=settings.retry_policy,
         validator=validator,
         max_document_bytes=settings.max_document_bytes,
+        secrets=secrets,
         clock=clock or (lambda: datetime.now(UTC)),
     )
     projections = ProjectionRunner(
@@ -74,7 +80,13 @@ def bootstrap(
         app.mapper,
         [Directory(), DeliveryStatus(), Statements(), AuditIndex()],
     )
-    all_channels: dict[str, Channel] = {"autotrans": InboxChannel(app.is_reachable)}
+    all_channels: dict[str, Channel] = {
+        "autotrans": InboxChannel(app.is_reachable),
+        "ftp": FtpChannel(secrets),
+        "sftp": SftpChannel(secrets),
+    }
+    if settings.smtp is not None:
+        all_channels["email"] = EmailChannel(settings.smtp)
     all_channels.update(channels or {})
     delivery = DeliveryWorker(app, store, all_channels, settings.attempt_timeout)
     return Broker(settings, app, store, projections, Processor(app, projections, delivery))

@@ -224,16 +224,115 @@ def customer() -> None:
 @customer.command("set")
 @click.argument("client_id")
 @click.argument("customer_id")
-@click.option("--channel", type=click.Choice(["autotrans"]), required=True)
+@click.option("--channel", type=click.Choice(["autotrans", "email", "ftp", "sftp"]), required=True)
+@click.option("--email", default=None, help="E-mail address (channel email, or --fallback email).")
+@click.option("--attach-xml", is_flag=True, help="E-mail: attach the EHF XML beside the PDF.")
+@click.option("--url", default=None, help="ftp://user@host:21/folder or sftp://user@host:22/folder")
+@click.option("--password-stdin", is_flag=True, help="Read the FTP/SFTP password from stdin.")
+@click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="SFTP: private key file (OpenSSH or PEM, no passphrase).",
+)
+@click.option("--tls", type=click.Choice(["explicit", "implicit", "none"]), default=None)
+@click.option("--host-key", default=None, help='SFTP: pinned server key "ssh-ed25519 AAAA..."')
+@click.option(
+    "--fallback",
+    type=click.Choice(["email"]),
+    default=None,
+    help="Channel autotrans: e-mail (--email) when the customer is not in the registry.",
+)
 @store_options
 @command_errors
 def customer_set(
-    client_id: str, customer_id: str, channel: str, data_dir: Path, store: str
+    client_id: str,
+    customer_id: str,
+    channel: str,
+    email: str | None,
+    attach_xml: bool,
+    url: str | None,
+    password_stdin: bool,
+    key_file: Path | None,
+    tls: str | None,
+    host_key: str | None,
+    fallback: str | None,
+    data_dir: Path,
+    store: str,
 ) -> None:
-    """Say how CUSTOMER gets CLIENT's invoices (e-mail, FTP and SFTP come with the channels)."""
+    """Say how CUSTOMER gets CLIENT's invoices. Secrets go to the encrypted secret store."""
+    address, options, secret = _customer_channel(
+        channel, email, attach_xml, url, password_stdin, key_file, tls, host_key, fallback
+    )
     with opened(data_dir, store) as b:
-        b.app.set_customer(client_id, customer_id, channel)
-        click.echo(f"customer {customer_id} of {client_id}: {channel}")
+        b.app.set_customer(client_id, customer_id, channel, address, options, secret)
+        shown = address if channel != "autotrans" else "AutoTrans inbox"
+        extra = f", fallback e-mail to {email}" if fallback else ""
+        click.echo(f"customer {customer_id} of {client_id}: {channel} ({shown}{extra})")
+
+
+def _customer_channel(
+    channel: str,
+    email: str | None,
+    attach_xml: bool,
+    url: str | None,
+    password_stdin: bool,
+    key_file: Path | None,
+    tls: str | None,
+    host_key: str | None,
+    fallback: str | None,
+) -> tuple[str | None, dict[str, str], str | None]:
+    """Check the options that fit the channel; return address, register options and secret."""
+    from urllib.parse import urlsplit
+
+    options: dict[str, str] = {}
+    secret: str | None = None
+    if channel == "email":
+        if not email or "@" not in email:
+            raise click.UsageError("--channel email needs --email ADDRESS")
+        options["attach_xml"] = "true" if attach_xml else "false"
+        return email, options, None
+    if channel == "autotrans":
+        if fallback:
+            if not email or "@" not in email:
+                raise click.UsageError("--fallback email needs --email ADDRESS")
+            options.update(
+                fallback="email",
+                fallback_address=email,
+                attach_xml="true" if attach_xml else "false",
+            )
+        return None, options, None
+    if not url:
+        raise click.UsageError(f"--channel {channel} needs --url {channel}://user@host/folder")
+    parts = urlsplit(url)
+    if parts.scheme != channel or not parts.hostname:
+        raise click.UsageError(f"--url must look like {channel}://user@host:port/folder")
+    if parts.password:
+        raise click.UsageError("put no password in --url: use --password-stdin")
+    if password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            raise click.UsageError("--password-stdin read an empty password")
+    if channel == "ftp":
+        if key_file or host_key:
+            raise click.UsageError("--key-file and --host-key are for sftp")
+        options["tls"] = tls or "explicit"
+    else:
+        if tls:
+            raise click.UsageError("--tls is for ftp")
+        if not host_key:
+            raise click.UsageError("--channel sftp needs --host-key (the server key is pinned)")
+        if key_file:
+            if secret is not None:
+                raise click.UsageError("give --password-stdin or --key-file, not both")
+            secret = key_file.read_text(encoding="utf-8")
+            options["auth"] = "key"
+        else:
+            options["auth"] = "password"
+        options["host_key"] = host_key.strip()
+    if secret is None:
+        raise click.UsageError(f"--channel {channel} needs --password-stdin or --key-file")
+    return url, options, secret
 
 
 @customer.command("list")
@@ -555,6 +654,126 @@ def statement(month: str, payer: str | None, fmt: str, data_dir: Path, store: st
 # -- operations -----------------------------------------------------------------------------------
 
 
+@main.command()
+@click.option("--channel", type=click.Choice(["autotrans", "email", "ftp", "sftp"]), default=None)
+@click.option("--client", "client_id", default=None)
+@click.option("--since", default=None, help="Changed on or after this date (YYYY-MM-DD, UTC).")
+@click.option("--format", "fmt", type=FORMAT, default="table")
+@store_options
+@command_errors
+def failed(
+    channel: str | None,
+    client_id: str | None,
+    since: str | None,
+    fmt: str,
+    data_dir: Path,
+    store: str,
+) -> None:
+    """Dead letters and failing transmissions with their last error."""
+    with opened(data_dir, store) as b:
+        rows = queries.failing(
+            b.store,
+            channel=channel,
+            client=party(client_id, "client") if client_id else None,
+            since=_since(since),
+        )
+        if fmt == "json":
+            print_json(rows)
+            return
+        columns = (
+            "invoice_id",
+            "number",
+            "client",
+            "channel",
+            "destination",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+        )
+        print_table("Failing deliveries", columns, [[r[c] for c in columns] for r in rows])
+
+
+def _since(text: str | None) -> str | None:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date like 2026-11-01", param_hint="--since"
+        ) from None
+
+
+@main.command()
+@click.option("--invoice", "invoice_ref", default=None, help="One invoice (id, prefix or number).")
+@click.option("--channel", type=click.Choice(["autotrans", "email", "ftp", "sftp"]), default=None)
+@click.option("--client", "client_id", default=None)
+@click.option("--since", default=None, help="Failing since this date (YYYY-MM-DD, UTC).")
+@click.option("--all-failed", is_flag=True, help="Every failing or abandoned delivery.")
+@click.option("--dry-run", is_flag=True, help="Say what would be replayed, change nothing.")
+@store_options
+@command_errors
+def replay(
+    invoice_ref: str | None,
+    channel: str | None,
+    client_id: str | None,
+    since: str | None,
+    all_failed: bool,
+    dry_run: bool,
+    data_dir: Path,
+    store: str,
+) -> None:
+    """New attempts for failed deliveries (and new routing for invoices with no route).
+
+    Safe to run twice; a replayed invoice is never billed twice.
+    """
+    if not (invoice_ref or channel or client_id or since or all_failed):
+        raise click.UsageError(
+            "say what to replay: --invoice, --channel, --client, --since or --all-failed"
+        )
+    with opened(data_dir, store) as b:
+        rows = queries.failing(
+            b.store,
+            channel=channel,
+            client=party(client_id, "client") if client_id else None,
+            since=_since(since),
+            invoice_id=_resolve(b, invoice_ref) if invoice_ref else None,
+        )
+        done = b.app.replay([UUID(r["invoice_id"]) for r in rows], by="operator", dry_run=dry_run)
+        for line in done:
+            click.echo(("would replay  " if dry_run else "replayed  ") + line)
+        if not dry_run and done:
+            asyncio.run(b.processor.run_until_idle())
+            for row in queries.invoices(b.store):
+                if any(line.startswith(row["invoice_id"]) for line in done):
+                    click.echo(
+                        f"{row['invoice_id']}  {row['number']}  now {row['state']}"
+                        + (f": {row['last_error']}" if row["last_error"] else "")
+                    )
+        if not done:
+            click.echo("nothing to replay")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pdf", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["no", "en"]), default=None)
+def render(file: Path, out: Path, language: str | None) -> None:
+    """Write the PDF print of an EHF invoice or credit note (what the e-mail channel sends)."""
+    from adapters.pdf import render_pdf
+    from adapters.printable import UnreadableDocument
+
+    try:
+        pdf = render_pdf(file.read_bytes(), language=language)
+    except UnreadableDocument as e:
+        raise click.ClickException(f"{file}: {e}") from None
+    out.write_bytes(pdf)
+    click.echo(f"{out}: {len(pdf)} bytes")
+
+
 @main.group()
 def projections() -> None:
     """Read models built from the event log."""
@@ -588,3 +807,4 @@ def _attach_validation_commands() -> None:
 
 
 _attach_validation_commands()
+

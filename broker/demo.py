@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import shlex
 import shutil
+import socket
 import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,6 +25,7 @@ SNEKKER = PartySpec("945678909", "Snekker Hansen AS", "Verkstedveien 3", "Bodø"
 NORDLYS = PartySpec("956789001", "Nordlys Handel AS", "Storgata 40", "Tromsø", "9008")
 KOMMUNE = PartySpec("967890103", "Vestland Byggservice AS", "Fjellveien 7", "Førde", "6800")
 UKJENT = PartySpec("978901204", "Ukjent Kunde AS", "Sideveien 2", "Hamar", "2317")
+KAFE = PartySpec("989012304", "Kafé Sentrum AS", "Nordre gate 9", "Trondheim", "7011")
 
 
 def _invoice(number: str, seller: PartySpec, buyer: PartySpec, *lines: LineSpec) -> bytes:
@@ -59,6 +64,7 @@ def _write_documents(folder: Path) -> dict[str, Path]:
         "bakeri-77": _invoice("B-77", BAKERI, NORDLYS, _line("Rundstykker", "240", "9.50", "15")),
         "snekker-5": _invoice("S-5", SNEKKER, KOMMUNE, _line("Montering kjøkken", "16", "890.00")),
         "snekker-6": _invoice("S-6", SNEKKER, UKJENT, _line("Reparasjon", "3", "890.00")),
+        "bakeri-80": _invoice("B-80", BAKERI, KAFE, _line("Brød", "60", "42.00", "15")),
     }
     paths = {}
     for name, body in docs.items():
@@ -76,9 +82,41 @@ def _write_documents(folder: Path) -> dict[str, Path]:
     return paths
 
 
+class _DemoMailbox:
+    """The demo's own SMTP server keeps what it receives, to show it."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.messages.append(bytes(envelope.original_content or b""))
+        return "250 2.0.0 Ok: queued by the AutoTrans demo"
+
+
+def _local_smtp() -> tuple[Any, _DemoMailbox]:
+    """Start an SMTP server on loopback for the demo only (when no SMTP is configured)."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mailbox = _DemoMailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    os.environ.update(
+        AUTOTRANS_SMTP_HOST="127.0.0.1",
+        AUTOTRANS_SMTP_PORT=str(port),
+        AUTOTRANS_SMTP_TLS="none",
+        AUTOTRANS_SMTP_FROM="faktura@autotrans.demo",
+    )
+    return controller, mailbox
+
+
 def run_demo(keep: bool = False) -> None:
     """Tell the AutoTrans story step by step, running each CLI command as a user would."""
     from broker.cli import main
+
+    controller, mailbox = (None, None) if os.environ.get("AUTOTRANS_SMTP_HOST") else _local_smtp()
 
     os.environ.setdefault("AUTOTRANS_LOG_LEVEL", "ERROR")  # the story is on stdout
     root = Path(tempfile.mkdtemp(prefix="autotrans-demo-"))
@@ -94,10 +132,9 @@ def run_demo(keep: bool = False) -> None:
     def run(*args: str) -> None:
         shown = " ".join(shlex.quote(a) for a in args)
         click.secho(f"$ autotrans {shown}", fg="cyan")
+        where = [] if args[0] == "render" else ["--data-dir", str(data)]
         try:
-            main.main(
-                [*args, "--data-dir", str(data)], prog_name="autotrans", standalone_mode=False
-            )
+            main.main([*args, *where], prog_name="autotrans", standalone_mode=False)
         except SystemExit:
             pass
         except click.ClickException as e:
@@ -142,6 +179,28 @@ def run_demo(keep: bool = False) -> None:
     run("send", str(docs["bakeri-77"]), "--client", BAKERI.org_number)
     run("send", str(docs["snekker-5"]), str(docs["snekker-6"]), "--client", SNEKKER.org_number)
 
+    say("   The bakery's customer Kafé Sentrum is not in AutoTrans: it wants e-mail with a PDF.")
+    run(
+        "customer",
+        "set",
+        BAKERI.org_number,
+        KAFE.org_number,
+        "--channel",
+        "email",
+        "--email",
+        "faktura@kafesentrum.no",
+    )
+    run("send", str(docs["bakeri-80"]), "--client", BAKERI.org_number)
+    if mailbox is not None:
+        for raw in mailbox.messages:
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            files = ", ".join(str(p.get_filename()) for p in message.iter_attachments())
+            click.echo(
+                f"   (local SMTP server received: To {message['To']}, "
+                f"Subject {message['Subject']!r}, attached {files})"
+            )
+    run("render", str(docs["bakeri-80"]), "--pdf", str(root / "B-80.pdf"))
+
     say("4. A tampered invoice is rejected, a resubmission is recognised as a duplicate:")
     run("send", str(docs["bakeri-78-tampered"]), "--client", BAKERI.org_number)
     run("send", str(docs["fjord-1001"]), "--client", OFFICE.org_number)
@@ -169,6 +228,8 @@ def run_demo(keep: bool = False) -> None:
     run("projections", "rebuild")
     run("statement", month, "--payer", OFFICE.org_number, "--format", "csv")
 
+    if controller is not None:
+        controller.stop()
     if keep:
         click.echo(f"\nThe demo's data is kept in {data}; try: autotrans status --data-dir {data}")
     else:

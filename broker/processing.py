@@ -199,7 +199,9 @@ class DeliveryWorker:
             sha256=invoice.document_hash,
         )
         destination = Destination(
-            transmission.channel, transmission.destination, transmission.options
+            transmission.channel,
+            transmission.destination,
+            self.app.delivery_options(invoice, transmission),
         )
         channel = self.channels.get(transmission.channel)
         try:
@@ -264,7 +266,7 @@ class Processor:
         self.routing = LogFollower(
             app,
             "routing",
-            [get_topic(Invoice.Produced)],
+            [get_topic(Invoice.Produced), get_topic(Invoice.RoutingRetried)],
             lambda event, batch: app.route_invoice(event.originator_id, batch),
         )
         self.billing = LogFollower(

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from adapters.channels.email import SmtpSettings
 from domain.billing import PriceList
 from domain.ehf.xml import DEFAULT_MAX_BYTES
 from domain.money import DEFAULT_PRICE
 from domain.retry import RetryPolicy
 
 DEFAULT_DATA_DIR = "./autotrans-data"
+SETTINGS_FILE = "settings.toml"
+CHANNEL_NAMES = ("autotrans", "email", "ftp", "sftp")
 
 
 class SettingsError(ValueError):
@@ -130,9 +134,70 @@ def _prices(text: str) -> dict[str, Decimal]:
     return prices
 
 
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    """SMTP from AUTOTRANS_SMTP_*; None when no host is set (e-mail delivery then fails)."""
+    host = env.get("AUTOTRANS_SMTP_HOST")
+    if not host:
+        return None
+    tls = env.get("AUTOTRANS_SMTP_TLS", "starttls")
+    if tls not in ("none", "starttls", "implicit"):
+        raise SettingsError(f"AUTOTRANS_SMTP_TLS: {tls!r} is not none, starttls or implicit")
+    default_port = {"none": "25", "starttls": "587", "implicit": "465"}[tls]
+    port = env.get("AUTOTRANS_SMTP_PORT", default_port)
+    if not port.isdigit():
+        raise SettingsError(f"AUTOTRANS_SMTP_PORT: {port!r} is not a port number")
+    return SmtpSettings(
+        host=host,
+        port=int(port),
+        tls=tls,  # type: ignore[arg-type]
+        user=env.get("AUTOTRANS_SMTP_USER") or None,
+        password=env.get("AUTOTRANS_SMTP_PASSWORD") or None,
+        sender=env.get("AUTOTRANS_SMTP_FROM", "autotrans@localhost"),
+        timeout=float(env.get("AUTOTRANS_SMTP_TIMEOUT", "30")),
+    )
+
+
+def _retry(env: Mapping[str, str]) -> dict[str, RetryPolicy]:
+    """A retry policy for every channel: AUTOTRANS_RETRY_<CHANNEL>_* over AUTOTRANS_RETRY_*."""
+
+    def number(name: str, fallback: str) -> float:
+        text = env.get(name, fallback)
+        try:
+            return float(text)
+        except ValueError:
+            raise SettingsError(f"{name}: {text!r} is not a number") from None
+
+    def policy(prefix: str, base: RetryPolicy) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=int(number(f"{prefix}_MAX_ATTEMPTS", str(base.max_attempts))),
+            base_delay=number(f"{prefix}_BASE_DELAY", str(base.base_delay)),
+            max_delay=number(f"{prefix}_MAX_DELAY", str(base.max_delay)),
+        )
+
+    default = policy("AUTOTRANS_RETRY", RetryPolicy())
+    retry = {"*": default}
+    for channel in CHANNEL_NAMES:
+        retry[channel] = policy(f"AUTOTRANS_RETRY_{channel.upper()}", default)
+    return retry
+
+
+def _environment(directory: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """`settings.toml` in the data dir (flat AUTOTRANS_* keys), overridden by the environment."""
+    merged: dict[str, str] = {}
+    path = directory / SETTINGS_FILE
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise SettingsError(f"{path}: not valid TOML: {e}") from None
+        merged.update({str(k): str(v) for k, v in data.items() if str(k).startswith("AUTOTRANS_")})
+    merged.update(environ)
+    return merged
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable; built from CLI options and the environment."""
+    """Everything configurable; built from CLI options, the environment and settings.toml."""
 
     data_dir: Path
     store: StoreConfig
@@ -140,6 +205,8 @@ class Settings:
     prices: PriceList = field(default_factory=PriceList)
     retry: Mapping[str, RetryPolicy] = field(default_factory=dict)
     attempt_timeout: float = 300.0
+    smtp: SmtpSettings | None = None
+    secret_key_file: Path | None = None
 
     def retry_policy(self, channel: str) -> RetryPolicy:
         return self.retry.get(channel, self.retry.get("*", RetryPolicy()))
@@ -151,16 +218,13 @@ class Settings:
         store: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
-        env = os.environ if environ is None else environ
-        directory = Path(data_dir or env.get("AUTOTRANS_DATA_DIR") or DEFAULT_DATA_DIR)
+        given = os.environ if environ is None else environ
+        directory = Path(data_dir or given.get("AUTOTRANS_DATA_DIR") or DEFAULT_DATA_DIR)
+        env = _environment(directory, given)
         store_config = parse_store_url(store or env.get("AUTOTRANS_STORE"), directory)
         max_bytes = env.get("AUTOTRANS_MAX_DOCUMENT_BYTES")
         default_price = env.get("AUTOTRANS_PRICE")
-        retry = RetryPolicy(
-            max_attempts=int(env.get("AUTOTRANS_RETRY_MAX_ATTEMPTS", "6")),
-            base_delay=float(env.get("AUTOTRANS_RETRY_BASE_DELAY", "30")),
-            max_delay=float(env.get("AUTOTRANS_RETRY_MAX_DELAY", "3600")),
-        )
+        key_file = env.get("AUTOTRANS_SECRET_KEY_FILE")
         return cls(
             data_dir=directory,
             store=store_config,
@@ -171,6 +235,8 @@ class Settings:
                 else DEFAULT_PRICE,
                 per_channel=_prices(env.get("AUTOTRANS_PRICES", "")),
             ),
-            retry={"*": retry},
+            retry=_retry(env),
             attempt_timeout=float(env.get("AUTOTRANS_ATTEMPT_TIMEOUT", "300")),
+            smtp=_smtp(env),
+            secret_key_file=Path(key_file) if key_file else None,
         )

@@ -66,6 +66,12 @@ class Invoice(Aggregate):
         transmission_id: UUID | None
         at: datetime
 
+    class RoutingRetried(Aggregate.Event):
+        """An operator asked to route a failed invoice again (the registry or register changed)."""
+
+        by: str
+        at: datetime
+
     class Billed(Aggregate.Event):
         """The transaction is on `payer`'s statement for `month` at `unit_price`."""
 
@@ -176,6 +182,21 @@ class Invoice(Aggregate):
         """Delivery did not happen (`final`: it will not without an operator's replay)."""
         self.state = "failed" if final else "retrying"
         self.last_error = reason
+
+    def retry_routing(self, *, by: str, at: datetime) -> bool:
+        """Route a failed invoice again (the registry or the register changed since)."""
+        if self.state != "failed":
+            return False
+        self._routing_retried(by=by, at=at)
+        return True
+
+    @event(RoutingRetried)
+    def _routing_retried(self, *, by: str, at: datetime) -> None:
+        self.state = "produced"
+        self.last_error = None
+        self.channel = None
+        self.destination = None
+        self.transmission_id = None
 
     def bill(self, *, payer: str, month: str, unit_price: Decimal, statement_id: UUID) -> None:
         """The delivered transaction is on `payer`'s statement for `month`, once."""

@@ -15,6 +15,7 @@ INVOICE_EVENTS = (
     "Delivered",
     "Failed",
     "Billed",
+    "RoutingRetried",
     "Received",
     "Approved",
     "Rejected",
@@ -107,6 +108,8 @@ class DeliveryStatus(Projection):
             update(
                 "state = ?, last_error = ?", "failed" if event.final else "retrying", event.reason
             )
+        elif isinstance(event, Invoice.RoutingRetried):
+            update("state = 'produced', last_error = NULL")
         elif isinstance(event, Invoice.Billed):
             update("billed_month = ?, unit_price = ?", event.month, str(event.unit_price))
         elif isinstance(event, Invoice.Received):
@@ -161,3 +164,8 @@ class DeliveryStatus(Projection):
             update("state = 'abandoned', next_attempt_at = NULL, last_error = ?", event.reason)
         elif isinstance(event, Transmission.Replayed):
             update("state = 'pending', attempts = 0, next_attempt_at = NULL")
+            cur.execute(
+                "UPDATE rm_invoices SET state = 'routed', last_error = NULL, updated_at = ? "
+                "WHERE transmission_id = ? AND state <> 'delivered'",
+                (at, oid),
+            )

@@ -104,3 +104,41 @@ def suggestions(store: ReadStore, client: str) -> list[dict[str, Any]]:
         "WHERE i.client = ? AND i.receiver = p.participant)) ORDER BY p.participant",
         (client, client),
     )
+
+
+def failing(
+    store: ReadStore,
+    *,
+    channel: str | None = None,
+    client: str | None = None,
+    since: str | None = None,
+    invoice_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Dead letters and failing deliveries (and invoices with no route), with the last error.
+
+    `since` is an ISO date or time (UTC); it filters on the last change.
+    """
+    where = [
+        "(t.state IN ('retrying', 'failed', 'abandoned') OR (t.transmission_id IS NULL "
+        "AND i.state = 'failed'))"
+    ]
+    params: list[Any] = []
+    for column, value in (
+        ("i.channel", channel),
+        ("i.client", client),
+        ("i.invoice_id", invoice_id),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since is not None:
+        where.append("i.updated_at >= ?")
+        params.append(since)
+    return store.query(
+        "SELECT i.invoice_id, i.number, i.client, i.receiver, i.channel, i.destination, "
+        "COALESCE(t.state, i.state) AS state, COALESCE(t.attempts, 0) AS attempts, "
+        "t.next_attempt_at, COALESCE(t.last_error, i.last_error) AS last_error, i.updated_at "
+        "FROM rm_invoices i LEFT JOIN rm_transmissions t ON t.transmission_id = i.transmission_id "
+        "WHERE " + " AND ".join(where) + " ORDER BY i.updated_at, i.invoice_id",
+        params,
+    )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.servers"]  # SMTP, FTP and SFTP servers on loopback
+
 REPO = Path(__file__).resolve().parent.parent
 EHF_DIR = REPO.parent / "shared" / "ehf"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
