@@ -260,3 +260,31 @@ def test_console_script_runs_the_demo(tmp_path: Path) -> None:
     assert "rejected  invoice 'B-78' rejected: BR-CO-15" in out
     assert "duplicate" in out and "no route" in out
     assert "total incl. VAT" in out and "approved" in out
+
+
+def test_logs_are_json_lines_with_bound_ids_when_not_a_terminal(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "autotrans"
+    data = ["--data-dir", str(tmp_path / "data")]
+    for args in (
+        ["client", "add", SELLER.org_number, "--name", SELLER.name],
+        ["participant", "add", BUYER.org_number, "--name", BUYER.name],
+    ):
+        subprocess.run([str(script), *args, *data], check=True, capture_output=True, timeout=60)
+    path = tmp_path / "L-1.xml"
+    path.write_bytes(good_invoice("L-1"))
+    result = subprocess.run(
+        [str(script), "-v", "send", str(path), "--client", SELLER.org_number, *data],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    events = {r["event"]: r for r in records}
+    assert {"invoice.produced", "invoice.routed", "delivery.delivered", "invoice.billed"} <= set(
+        events
+    )
+    delivered = events["delivery.delivered"]
+    assert delivered["client"] == "0192:923456708" and delivered["level"] == "info"
+    assert delivered["invoice_id"] and delivered["transmission_id"] and delivered["timestamp"]
+    assert "<Invoice" not in result.stderr  # never a document body
