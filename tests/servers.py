@@ -37,16 +37,26 @@ def free_port() -> int:
 
 @dataclass
 class Mailbox:
-    """Keeps what it receives, or answers DATA with `reply` (e.g. '451 ...', '550 ...')."""
+    """An aiosmtpd handler that keeps what it received, or answers DATA/RCPT with a set reply
+    (e.g. '451 ...', '550 ...')."""
 
     received: list[Envelope] = field(default_factory=list)
-    reply: str | None = None
+    data_reply: str | None = None
+    rcpt_reply: str | None = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        if self.reply:
-            return self.reply
+        if self.data_reply:
+            return self.data_reply
         self.received.append(envelope)
-        return "250 2.0.0 Ok: queued"
+        return "250 2.0.0 Ok: queued as 4F2C1"
 
     def messages(self) -> list[EmailMessage]:
         return [

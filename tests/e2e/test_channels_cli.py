@@ -255,7 +255,7 @@ def test_smtp_4xx_retries_5xx_abandons_and_replay_delivers_once(
         "--email",
         "ap@epost.no",
     )
-    smtpd.mailbox.reply = "451 4.3.0 mailbox busy, try later"
+    smtpd.mailbox.data_reply = "451 4.3.0 mailbox busy, try later"
     result = send(cli, invoice_file(tmp_path, "M-2", MAIL))
     assert result["M-2"][1] == "accepted"
     assert (
@@ -264,7 +264,7 @@ def test_smtp_4xx_retries_5xx_abandons_and_replay_delivers_once(
     [row] = json.loads(cli("failed", "--format", "json").stdout)
     assert row["state"] == "retrying" and "451" in row["last_error"] and row["next_attempt_at"]
 
-    smtpd.mailbox.reply = "550 5.1.1 no such mailbox"
+    smtpd.mailbox.data_reply = "550 5.1.1 no such mailbox"
     cli("replay", "--channel", "email")
     [row] = json.loads(cli("failed", "--channel", "email", "--format", "json").stdout)
     assert row["state"] == "abandoned" and "550" in row["last_error"]
@@ -272,7 +272,7 @@ def test_smtp_4xx_retries_5xx_abandons_and_replay_delivers_once(
 
     dry = cli("replay", "--all-failed", "--dry-run").stdout
     assert dry.startswith("would replay") and "550" in dry
-    smtpd.mailbox.reply = None
+    smtpd.mailbox.data_reply = None
     replayed = cli("replay", "--all-failed").stdout
     assert "now delivered" in replayed
     assert cli("replay", "--all-failed").stdout.strip() == "nothing to replay"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import email
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import default as default_policy
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,40 +18,12 @@ from adapters.channels.base import (
     TransientDeliveryError,
 )
 from adapters.channels.email import EmailChannel, SmtpSettings, SmtpTls
+from tests.servers import Mailbox
 
 from .conftest import TIMEOUT, Tls, free_port
 
 USER, PASSWORD = "autotrans", "smtp-Passord-9x"
 RECIPIENT = "ap@customer.no"
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps what it received, or answers DATA/RCPT with a set reply."""
-
-    received: list[Envelope] = field(default_factory=list)
-    data_reply: str | None = None
-    rcpt_reply: str | None = None
-
-    async def handle_RCPT(
-        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        if self.data_reply:
-            return self.data_reply
-        self.received.append(envelope)
-        return "250 2.0.0 Ok: queued as 4F2C1"
-
-    def messages(self) -> list[EmailMessage]:
-        return [
-            email.message_from_bytes(bytes(e.original_content or b""), policy=default_policy)  # type: ignore[misc]
-            for e in self.received
-        ]
 
 
 @dataclass
