@@ -66,27 +66,31 @@ def party(text: str, what: str) -> str:
 
 
 class Batch:
-    """Aggregates changed while reacting to a run of events, saved in one transaction together
-    with the position of the last event. The same aggregate is the same object within a batch."""
+    """Aggregates read and changed while reacting to a run of events, saved in one transaction
+    together with the position of the last event. Within a batch an aggregate is read once and
+    is the same object every time (clients, participants and statements are shared by many)."""
 
     def __init__(self, app: AutoTrans) -> None:
         self.app = app
+        self.seen: dict[UUID, Aggregate | None] = {}
         self.changed: dict[UUID, Aggregate] = {}
 
     def get(self, aggregate_id: UUID, kind: type[T]) -> T | None:
-        found = self.changed.get(aggregate_id)
-        if found is not None:
-            assert isinstance(found, kind)
-            return found
-        return self.app._get(aggregate_id, kind)
+        if aggregate_id not in self.seen:
+            self.seen[aggregate_id] = self.app._get(aggregate_id, kind)
+        found = self.seen[aggregate_id]
+        assert found is None or isinstance(found, kind)
+        return found
 
     def add(self, *aggregates: Aggregate) -> None:
         for aggregate in aggregates:
+            self.seen[aggregate.id] = aggregate
             self.changed[aggregate.id] = aggregate
 
     def save(self, tracking: Tracking | None) -> None:
         self.app.record(tracking, *self.changed.values())
         self.changed.clear()
+        self.seen.clear()
 
 
 class AutoTrans(Application[UUID]):
@@ -427,11 +431,13 @@ class AutoTrans(Application[UUID]):
                     self.save(invoice)
         return done
 
-    def delivery_options(self, invoice: Invoice, transmission: Transmission) -> dict[str, str]:
+    def delivery_options(
+        self, invoice: Invoice, transmission: Transmission, batch: Batch
+    ) -> dict[str, str]:
         """The transmission's options, refreshed from the customer register when the entry still
         points at the same destination, so a rotated password or host key is used on retry."""
         options = dict(transmission.options)
-        client = self.find_client(invoice.client)
+        client = batch.get(ids.client_id(invoice.client), Client)
         entry = client.customers.get(invoice.receiver) if client else None
         if entry and (entry["channel"], entry["address"]) == (
             transmission.channel,
@@ -472,7 +478,9 @@ class AutoTrans(Application[UUID]):
             why=route.why,
         )
         batch.add(invoice)
-        existing = batch.get(transmission_id, Transmission)
+        # Only an invoice routed before can meet one of its earlier transmissions again.
+        earlier = transmission_id in invoice.transmission_ids[:-1]
+        existing = batch.get(transmission_id, Transmission) if earlier else None
         if existing is not None:
             # Routed back to an earlier destination: that transmission gets fresh attempts.
             if existing.replay(by="routing", at=self.clock()):

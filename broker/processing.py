@@ -36,6 +36,9 @@ from projections.store import ReadStore
 
 log = structlog.get_logger("autotrans.workers")
 
+# A claimed delivery: the transmission (Attempted recorded), its invoice, the options to use.
+Claim = tuple[Transmission, Invoice, dict[str, str]]
+
 
 class LogFollower:
     """Feeds the events of some topics to a reaction, once each, in log order.
@@ -136,54 +139,62 @@ class DeliveryWorker:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def attempt(pair: tuple[Transmission, Invoice]) -> None:
+        async def attempt(claim: Claim) -> None:
             async with gate:
-                await self._attempt(*pair)
+                await self._attempt(*claim)
 
-        await asyncio.gather(*(attempt(pair) for pair in claimed))
-        changed = [aggregate for pair in claimed for aggregate in pair]
+        await asyncio.gather(*(attempt(claim) for claim in claimed))
+        changed = [
+            aggregate
+            for transmission, invoice, _ in claimed
+            for aggregate in (transmission, invoice)
+        ]
         try:
             self.app.record(None, *changed)
         except IntegrityError:
             # Someone took over a stale claim meanwhile: record what is still ours one by one.
-            for transmission, invoice in claimed:
+            for transmission, invoice, _ in claimed:
                 with contextlib.suppress(IntegrityError):
                     self.app.record(None, transmission, invoice)
         return len(claimed)
 
-    def _claim(self, due: list[UUID], now: datetime) -> list[tuple[Transmission, Invoice]]:
+    def _claim(self, due: list[UUID], now: datetime) -> list[Claim]:
         """Record `Attempted` for each due transmission before anything is sent; the event store's
         optimistic concurrency makes each claim exclusive between workers."""
+        reads = self.app.batch()
+
+        def claim(transmission: Transmission) -> Claim:
+            invoice = reads.get(transmission.invoice_id, Invoice)
+            assert invoice is not None, f"transmission {transmission.id} has no invoice"
+            transmission.attempt(at=now)
+            return transmission, invoice, self.app.delivery_options(invoice, transmission, reads)
+
         claimed = []
         for transmission_id in due:
-            transmission = self.app.get_transmission(transmission_id)
-            if transmission is None or not transmission.is_due(now, self.attempt_timeout):
-                continue
-            invoice = self.app.get_invoice(transmission.invoice_id)
-            assert invoice is not None, f"transmission {transmission_id} has no invoice"
-            transmission.attempt(at=now)
-            claimed.append((transmission, invoice))
+            transmission = reads.get(transmission_id, Transmission)
+            if transmission is not None and transmission.is_due(now, self.attempt_timeout):
+                claimed.append(claim(transmission))
         try:
-            self.app.record(None, *(t for t, _ in claimed))
+            self.app.record(None, *(t for t, _, _ in claimed))
         except IntegrityError:
             # Another worker claimed some of them: claim one by one, keep what we got.
             mine = []
-            for transmission, _ in claimed:
+            for transmission, _, _ in claimed:
                 fresh = self.app.get_transmission(transmission.id)
                 if fresh is None or not fresh.is_due(now, self.attempt_timeout):
                     continue
-                fresh.attempt(at=now)
+                attempt = claim(fresh)
                 try:
                     self.app.record(None, fresh)
                 except IntegrityError:
                     continue
-                invoice = self.app.get_invoice(fresh.invoice_id)
-                assert invoice is not None
-                mine.append((fresh, invoice))
+                mine.append(attempt)
             return mine
         return claimed
 
-    async def _attempt(self, transmission: Transmission, invoice: Invoice) -> None:
+    async def _attempt(
+        self, transmission: Transmission, invoice: Invoice, options: dict[str, str]
+    ) -> None:
         """Send over the channel and change the aggregates to say what happened."""
         bound = log.bind(
             invoice_id=str(invoice.id), transmission_id=str(transmission.id), client=invoice.client
@@ -198,11 +209,7 @@ class DeliveryWorker:
             body=self.app.document(invoice),
             sha256=invoice.document_hash,
         )
-        destination = Destination(
-            transmission.channel,
-            transmission.destination,
-            self.app.delivery_options(invoice, transmission),
-        )
+        destination = Destination(transmission.channel, transmission.destination, options)
         channel = self.channels.get(transmission.channel)
         try:
             if channel is None:

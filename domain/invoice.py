@@ -150,6 +150,7 @@ class Invoice(Aggregate):
         self.channel: str | None = None
         self.destination: str | None = None
         self.transmission_id: UUID | None = None
+        self.transmission_ids: list[UUID] = []
         self.delivered_at: datetime | None = None
         self.billed_month: str | None = None
         self.last_error: str | None = None
@@ -165,6 +166,7 @@ class Invoice(Aggregate):
         self.channel = channel
         self.destination = destination
         self.transmission_id = transmission_id
+        self.transmission_ids.append(transmission_id)
         self.state = "routed"
         self.last_error = None
 
