@@ -431,6 +431,9 @@ def send(files: tuple[Path, ...], client_id: str, data_dir: Path, store: str) ->
             rejected += result.outcome == "rejected"
             invoice_id = str(result.invoice_id) if result.invoice_id else "-"
             click.echo(f"{path}  {invoice_id}  {result.outcome}  {reason}")
+            if result.outcome == "rejected":
+                for finding in result.findings:  # every finding, indented under its file
+                    click.echo(f"    {finding}")
         if rejected:
             sys.exit(1)
 
@@ -537,9 +540,12 @@ def _details(data: str) -> str:
     import json
 
     facts = json.loads(data)
+    if facts.get("warnings"):
+        facts["warnings"] = ", ".join(w["rule_id"] for w in facts["warnings"])
     if isinstance(facts.get("evidence"), dict):
         facts["evidence"] = facts["evidence"].get("reference")
     keep = (
+        "warnings",
         "channel",
         "destination",
         "why",

@@ -48,7 +48,11 @@ def endpoint(root: etree._Element, party: str) -> str:
 
 
 def send_lines(result: Result) -> list[list[str]]:
-    return [line.split("  ", 3) for line in result.stdout.splitlines() if "  " in line]
+    return [
+        line.split("  ", 3)
+        for line in result.stdout.splitlines()
+        if "  " in line and not line.startswith(" ")
+    ]
 
 
 def test_every_official_valid_document_is_accepted_and_delivered(cli: Cli, ehf_dir: Path) -> None:
@@ -288,3 +292,19 @@ def test_logs_are_json_lines_with_bound_ids_when_not_a_terminal(tmp_path: Path) 
     assert delivered["client"] == "0192:923456708" and delivered["level"] == "info"
     assert delivered["invoice_id"] and delivered["transmission_id"] and delivered["timestamp"]
     assert "<Invoice" not in result.stderr  # never a document body
+
+
+def test_a_rejected_document_lists_its_findings(cli: Cli, tmp_path: Path) -> None:
+    cli("client", "add", SELLER.org_number, "--name", SELLER.name)
+    body = good_invoice("T-9").decode()
+    start = body.index("<cbc:TaxInclusiveAmount")
+    end = body.index("</cbc:TaxInclusiveAmount>")
+    tampered = tmp_path / "tampered.xml"
+    tampered.write_text(body[:start] + '<cbc:TaxInclusiveAmount currencyID="NOK">1.00' + body[end:])
+    result = cli("send", str(tampered), "--client", SELLER.org_number, expect=1)
+    [[_, invoice_id, outcome, reason]] = send_lines(result)
+    assert (invoice_id, outcome) == ("-", "rejected")
+    assert reason.startswith("invoice 'T-9' rejected: BR-CO-15")
+    findings = [line.strip() for line in result.stdout.splitlines() if line.startswith("    ")]
+    assert "[BR-CO-15] fatal: Invoice total amount with VAT (BT-112)" in findings[0]
+    assert findings[0].endswith("cbc:TaxInclusiveAmount)")
