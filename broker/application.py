@@ -8,7 +8,7 @@ happens exactly once even when a worker restarts or two workers race.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, TypeVar
@@ -276,14 +276,56 @@ class AutoTrans(Application[UUID]):
 
     def submit(self, body: bytes, submitter: str) -> SubmitResult:
         """Check a document and, if it is new and acceptable, record it as Produced."""
+        return self.submit_many([body], submitter)[0]
+
+    def submit_many(self, bodies: Sequence[bytes], submitter: str) -> list[SubmitResult]:
+        """Check each document; record the accepted ones as Produced in one transaction.
+
+        One result per document, in order. A document rejected is not stored at all.
+        """
         try:
             submitter = party(submitter, "client")
         except CommandError as e:
-            return SubmitResult("rejected", str(e))
+            return [SubmitResult("rejected", str(e)) for _ in bodies]
+        results: list[SubmitResult] = []
+        accepted: dict[UUID, tuple[int, Invoice, bytes]] = {}
+        for body in bodies:
+            result, invoice = self._check(body, submitter, accepted)
+            if invoice is not None:
+                accepted[invoice.id] = (len(results), invoice, body)
+            results.append(result)
+        if not accepted:
+            return results
+        try:
+            self.record(None, *(invoice for _, invoice, _ in accepted.values()))
+        except IntegrityError:
+            # A concurrent submission of one of them won the race: save one by one.
+            for index, invoice, body in accepted.values():
+                try:
+                    self.save(invoice)
+                except IntegrityError:
+                    raced = self._get(invoice.id, Invoice)
+                    assert raced is not None
+                    results[index] = self._duplicate(raced, body)
+        for index, invoice, _ in accepted.values():
+            if results[index].outcome == "accepted":
+                log.info(
+                    "invoice.produced",
+                    invoice_id=str(invoice.id),
+                    client=invoice.client,
+                    number=invoice.number,
+                    receiver=invoice.receiver,
+                )
+        return results
+
+    def _check(
+        self, body: bytes, submitter: str, pending: Mapping[UUID, tuple[int, Invoice, bytes]]
+    ) -> tuple[SubmitResult, Invoice | None]:
+        """Judge one document; an acceptable new one comes back as a Produced Invoice."""
         try:
             document, root = load_ehf(body, max_bytes=self.max_document_bytes)
         except DocumentRejected as e:
-            return SubmitResult("rejected", str(e), findings=tuple(e.findings))
+            return SubmitResult("rejected", str(e), findings=tuple(e.findings)), None
         findings = minimum_findings(document)
         if self.validator is not None:
             findings = [*findings, *self.validator(root)]
@@ -292,23 +334,25 @@ class AutoTrans(Application[UUID]):
         if fatal_findings:
             first = fatal_findings[0]
             more = f" (and {len(fatal_findings) - 1} more)" if len(fatal_findings) > 1 else ""
-            return SubmitResult(
-                "rejected",
-                f"invoice {document.number!r} rejected: {first.rule_id} {first.message}{more}",
-                number=document.number,
-                findings=tuple(findings),
+            reason = f"invoice {document.number!r} rejected: {first.rule_id} {first.message}{more}"
+            return (
+                SubmitResult("rejected", reason, number=document.number, findings=tuple(findings)),
+                None,
             )
         try:
             client = self._sending_client(document, submitter)
         except CommandError as e:
-            return SubmitResult("rejected", str(e), number=document.number)
+            return SubmitResult("rejected", str(e), number=document.number), None
 
         sender = str(document.seller.endpoint)
         invoice_id = ids.invoice_id(sender, document.document_type, document.number)
-        existing = self._get(invoice_id, Invoice)
+        existing = (
+            pending[invoice_id][1] if invoice_id in pending else self._get(invoice_id, Invoice)
+        )
         if existing is not None:
-            return self._duplicate(existing, body)
+            return self._duplicate(existing, body), None
         digest = self.documents.put(body)
+        warnings = [f for f in findings if f.flag == "warning"]
         invoice = Invoice(
             sender=sender,
             receiver=str(document.buyer.endpoint),
@@ -328,27 +372,13 @@ class AutoTrans(Application[UUID]):
             client=client.client,
             accounting_office=client.accounting_office,
             submitted_by=submitter,
-            warnings=[f.as_dict() for f in findings if f.flag == "warning"],
+            warnings=[f.as_dict() for f in warnings],
         )
-        try:
-            self.save(invoice)
-        except IntegrityError:
-            # Another submission of the same invoice won the race.
-            raced = self._get(invoice_id, Invoice)
-            assert raced is not None
-            return self._duplicate(raced, body)
-        log.info(
-            "invoice.produced",
-            invoice_id=str(invoice.id),
-            client=client.client,
-            number=document.number,
-            receiver=invoice.receiver,
-        )
-        warnings = [f for f in findings if f.flag == "warning"]
         reason = f"{len(warnings)} warning(s) kept with the invoice" if warnings else "ok"
-        return SubmitResult(
+        result = SubmitResult(
             "accepted", reason, invoice.id, document.number, findings=tuple(findings)
         )
+        return result, invoice
 
     def _sending_client(self, document: EhfDocument, submitter: str) -> Client:
         """The client the invoice is sent for; the submitter must be it or its accounting office."""

@@ -387,6 +387,9 @@ def customer_suggest(client_id: str, accept: bool, data_dir: Path, store: str) -
 # -- sending --------------------------------------------------------------------------------------
 
 
+SUBMIT_CHUNK = 50  # documents checked, then recorded in one transaction
+
+
 def _read(path: Path, limit: int) -> bytes | str:
     try:
         size = path.stat().st_size
@@ -414,13 +417,19 @@ def send(files: tuple[Path, ...], client_id: str, data_dir: Path, store: str) ->
         show_progress = len(files) > 1 and sys.stderr.isatty()
         with Progress(disable=not show_progress, transient=True) as progress:
             task = progress.add_task("submitting", total=len(files))
-            for path in files:
-                body = _read(path, b.settings.max_document_bytes)
-                if isinstance(body, str):
-                    results.append((path, SubmitResult("rejected", body)))
-                else:
-                    results.append((path, b.app.submit(body, client_id)))
-                progress.advance(task)
+            for start in range(0, len(files), SUBMIT_CHUNK):
+                chunk = files[start : start + SUBMIT_CHUNK]
+                bodies = [_read(path, b.settings.max_document_bytes) for path in chunk]
+                readable = [body for body in bodies if isinstance(body, bytes)]
+                submitted = iter(b.app.submit_many(readable, client_id))
+                for path, body in zip(chunk, bodies, strict=True):
+                    result = (
+                        next(submitted)
+                        if isinstance(body, bytes)
+                        else SubmitResult("rejected", body)  # unreadable or too large
+                    )
+                    results.append((path, result))
+                progress.advance(task, len(chunk))
             progress.update(task, description="routing, delivering, billing")
             asyncio.run(b.processor.run_until_idle())
         rejected = 0

@@ -281,3 +281,23 @@ def test_projections_resume_and_rebuild_to_the_same_statement(
     assert restarted.projections.rebuild() > 0
     assert statements_csv(statements_for(restarted.store, "2026-12")) == before
     assert restarted.projections.lag() == {p.name: 0 for p in restarted.projections.projections}
+
+
+def test_a_batch_of_submissions_is_judged_one_by_one_and_recorded_together(
+    make_broker: Callable[..., Broker],
+) -> None:
+    b = make_broker()
+    enrol(b)
+    bodies = [invoice("M-1"), b"<not xml", invoice("M-2"), invoice("M-1"), invoice("M-3")]
+    results = b.app.submit_many(bodies, OFFICE.org_number)
+    assert [r.outcome for r in results] == [
+        "accepted",
+        "rejected",
+        "accepted",
+        "duplicate",  # the same invoice twice in one batch
+        "accepted",
+    ]
+    assert results[3].invoice_id == results[0].invoice_id
+    assert count_events(b, Invoice.Produced) == 3
+    again = b.app.submit_many([invoice("M-2"), invoice("M-4")], CLIENT_A.org_number)
+    assert [r.outcome for r in again] == ["duplicate", "accepted"]
