@@ -822,4 +822,3 @@ def _attach_validation_commands() -> None:
 
 
 _attach_validation_commands()
-
