@@ -42,6 +42,7 @@ class DeliveryStatus(Projection):
         "CREATE INDEX IF NOT EXISTS rm_invoices_state ON rm_invoices (state, updated_at)",
         "CREATE INDEX IF NOT EXISTS rm_invoices_receiver ON rm_invoices (receiver, channel)",
         "CREATE INDEX IF NOT EXISTS rm_invoices_client ON rm_invoices (client)",
+        "CREATE INDEX IF NOT EXISTS rm_invoices_transmission ON rm_invoices (transmission_id)",
         """CREATE TABLE IF NOT EXISTS rm_transmissions (
             transmission_id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, client TEXT,
             channel TEXT NOT NULL, destination TEXT NOT NULL, state TEXT NOT NULL,
