@@ -16,6 +16,7 @@ from adapters.secrets import SecretStore
 from broker.application import AutoTrans, Validator
 from broker.processing import DeliveryWorker, Processor
 from broker.settings import Settings
+from projections.apikeys import ApiKeyList
 from projections.audit import AuditIndex
 from projections.base import ProjectionRunner
 from projections.delivery_status import DeliveryStatus
@@ -78,7 +79,7 @@ def bootstrap(
         store,
         app.recorder,
         app.mapper,
-        [Directory(), DeliveryStatus(), Statements(), AuditIndex()],
+        [Directory(), DeliveryStatus(), Statements(), AuditIndex(), ApiKeyList()],
     )
     all_channels: dict[str, Channel] = {
         "autotrans": InboxChannel(app.is_reachable),

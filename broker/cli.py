@@ -822,3 +822,13 @@ def _attach_validation_commands() -> None:
 
 
 _attach_validation_commands()
+
+
+def _attach_service_commands() -> None:
+    from broker.service_cli import apikey, serve
+
+    main.add_command(serve)
+    main.add_command(apikey)
+
+
+_attach_service_commands()

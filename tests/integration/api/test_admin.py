@@ -1,0 +1,56 @@
+"""Operator and register endpoints: failed deliveries, replay, write-only secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain.ehf.writer import PartySpec
+from tests.integration.api.server import CLIENT_B, LiveServer, ehf, enrol_world, wait_for
+
+LATECOMER = PartySpec("978901204", "Ukjent Kunde AS")  # joins the registry after the invoice
+
+
+def test_a_failed_invoice_is_listed_and_replayed(live: Callable[..., LiveServer]) -> None:
+    server = live()
+    enrol_world(server.broker)
+    client = server.client(server.key(CLIENT_B.org_number, "client"))
+    operator = server.client(server.key("ops", "operator"))
+    sent = client.post("/v1/invoices", content=ehf("N-1", CLIENT_B, LATECOMER)).json()
+    wait_for(lambda: client.get(sent["status_url"]).json()["state"] == "failed", what="no route")
+
+    [failed] = operator.get("/v1/admin/failed", params={"client": CLIENT_B.org_number}).json()
+    assert failed["invoice_id"] == sent["invoice_id"]
+    assert failed["last_error"].startswith("no route")
+    registered = operator.put(
+        f"/v1/admin/participants/{LATECOMER.org_number}", json={"name": LATECOMER.name}
+    )
+    assert registered.status_code == 200
+    dry = operator.post("/v1/admin/replay", json={"dry_run": True}).json()
+    assert dry["dry_run"] and len(dry["done"]) == 1 and "route again" in dry["done"][0]
+    done = operator.post("/v1/admin/replay", json={"invoice_ids": [sent["invoice_id"]]}).json()
+    assert len(done["done"]) == 1
+    wait_for(lambda: client.get(sent["status_url"]).json()["state"] == "delivered", what="replayed")
+    assert operator.get("/v1/admin/failed").json() == []
+
+
+def test_register_secrets_are_write_only(live: Callable[..., LiveServer]) -> None:
+    server = live()
+    enrol_world(server.broker)
+    client = server.client(server.key(CLIENT_B.org_number, "client"))
+    entry = {
+        "channel": "sftp",
+        "address": "sftp://invoices@files.ukjent.no:22/inbound",
+        "secret": "hunter2-private-key",
+    }
+    put = client.put(f"/v1/customers/{LATECOMER.org_number}", json=entry)
+    assert put.status_code == 200, put.text
+    got = client.get(f"/v1/customers/{LATECOMER.org_number}")
+    for answer in (put, got):
+        assert answer.json()["has_secret"] is True and answer.json()["channel"] == "sftp"
+        assert "hunter2" not in answer.text and "secret_ref" not in answer.text
+    assert [c["customer"] for c in client.get("/v1/customers").json()] == ["0192:978901204"]
+    removed = client.delete(f"/v1/customers/{LATECOMER.org_number}")
+    assert removed.status_code == 204
+    assert client.get(f"/v1/customers/{LATECOMER.org_number}").status_code == 404
+    wrong = client.put(f"/v1/customers/{LATECOMER.org_number}", json={"channel": "email"})
+    assert wrong.status_code == 422 and "needs an address" in wrong.json()["detail"]

@@ -1,0 +1,108 @@
+"""Submitting and following invoices over HTTP: accepted, duplicate, rejected, too large."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain import ids
+from tests.integration.api.server import (
+    BUYER_1,
+    CLIENT_A,
+    CLIENT_B,
+    OFFICE,
+    LiveServer,
+    ehf,
+    enrol_world,
+    wait_for,
+)
+
+
+def test_submit_follow_and_fetch_an_invoice(live: Callable[..., LiveServer]) -> None:
+    server = live()
+    enrol_world(server.broker)
+    office = server.client(server.key(OFFICE.org_number, "accounting-office"))
+    body = ehf("A-1", CLIENT_A, BUYER_1)
+
+    first = office.post(
+        "/v1/invoices",
+        content=body,
+        headers={"Content-Type": "application/xml", "Idempotency-Key": "k-1"},
+    )
+    assert first.status_code == 202, first.text
+    answer = first.json()
+    assert answer["outcome"] == "accepted" and answer["number"] == "A-1"
+    assert first.headers["location"] == answer["status_url"]
+    assert first.headers["idempotency-key"] == "k-1"
+
+    again = office.post("/v1/invoices", content=body, headers={"Idempotency-Key": "k-1"})
+    assert again.status_code == 200 and again.json()["invoice_id"] == answer["invoice_id"]
+    assert again.json()["outcome"] == "duplicate"
+    reused = office.post(
+        "/v1/invoices", content=ehf("A-9", CLIENT_A, BUYER_1), headers={"Idempotency-Key": "k-1"}
+    )
+    assert reused.status_code == 422
+    assert reused.json()["detail"].startswith("Idempotency-Key 'k-1' was used before")
+    assert (
+        office.get(
+            "/v1/invoices/" + str(ids.invoice_id("0192:923456708", "Invoice", "A-9"))
+        ).status_code
+        == 404
+    )  # nothing recorded
+
+    status = wait_for(
+        lambda: (r := office.get(answer["status_url"]).json()).get("state") == "delivered" and r,
+        what="delivery",
+    )
+    assert status["channel"] == "autotrans" and status["client"] == "0192:923456708"
+    billed = wait_for(
+        lambda: office.get(answer["status_url"]).json().get("billed_month"), what="billing"
+    )
+    assert billed
+
+    events = office.get(f"{answer['status_url']}/events").json()
+    assert [(e["aggregate"], e["event"]) for e in events][:3] == [
+        ("Invoice", "Produced"),
+        ("Invoice", "Routed"),
+        ("Transmission", "Routed"),
+    ]
+    document = office.get(f"{answer['status_url']}/document")
+    assert document.content == body and document.headers["content-type"] == "application/xml"
+
+    page = office.get("/v1/invoices", params={"state": "delivered", "limit": 1}).json()
+    assert [i["number"] for i in page["items"]] == ["A-1"] and page["next_cursor"]
+    assert office.get("/v1/invoices", params={"cursor": page["next_cursor"]}).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+    customer = office.get("/v1/invoices", params={"customer": BUYER_1.org_number}).json()
+    assert len(customer["items"]) == 1
+
+
+def test_rejections_are_problems_with_a_clear_detail(live: Callable[..., LiveServer]) -> None:
+    server = live(environ={"AUTOTRANS_MAX_DOCUMENT_BYTES": "20000"})
+    enrol_world(server.broker)
+    key = server.key(CLIENT_B.org_number, "client")
+    client = server.client(key)
+
+    not_xml = client.post("/v1/invoices", content=b"hello")
+    assert not_xml.status_code == 422
+    assert not_xml.headers["content-type"] == "application/problem+json"
+    assert not_xml.json()["status"] == 422 and not_xml.json()["detail"]
+
+    not_seller = client.post("/v1/invoices", content=ehf("A-2", CLIENT_A, BUYER_1))
+    assert not_seller.status_code == 422
+    assert "is neither 0192:945678909 nor a client" in not_seller.json()["detail"]
+
+    too_big = client.post("/v1/invoices", content=b"<x/>" * 6000)
+    assert (
+        too_big.status_code == 413 and "over the limit of 20000 bytes" in too_big.json()["detail"]
+    )
+
+    nobody = server.client().get("/v1/invoices")
+    assert nobody.status_code == 401 and "Authorization: Bearer KEY" in nobody.json()["detail"]
+    wrong = server.client("atk_not-a-key").get("/v1/invoices")
+    assert wrong.status_code == 401 and "atk_not-a-key" not in wrong.text
+    assert key not in not_seller.text + not_xml.text
+
+    bad_id = client.get("/v1/invoices/not-a-uuid")
+    assert bad_id.status_code == 422 and bad_id.json()["detail"].startswith("path.invoice_id")
