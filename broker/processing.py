@@ -111,6 +111,8 @@ class DeliveryWorker:
         self.rng = rng
         self.batch_size = batch_size
         self.concurrency = concurrency
+        # Called with (transmission, invoice) after each attempt, e.g. to count outcomes.
+        self.observers: list[Callable[[Transmission, Invoice], None]] = []
 
     def due(self, now: datetime, limit: int = 500) -> list[UUID]:
         """Transmissions whose next attempt is due (by the read model; the aggregate decides)."""
@@ -142,6 +144,8 @@ class DeliveryWorker:
         async def attempt(claim: Claim) -> None:
             async with gate:
                 await self._attempt(*claim)
+            for observe in self.observers:
+                observe(claim[0], claim[1])
 
         await asyncio.gather(*(attempt(claim) for claim in claimed))
         changed = [

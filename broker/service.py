@@ -25,7 +25,6 @@ from lxml import etree
 
 from broker.application import Validator
 from broker.bootstrap import Broker, bootstrap
-from broker.processing import DeliveryWorker
 from broker.settings import Settings, SettingsError
 from domain.billing import billing_month
 from domain.client import CHANNELS
@@ -78,32 +77,19 @@ class ServiceSettings:
         return cls(**values)
 
 
-class MeteredDeliveryWorker(DeliveryWorker):
-    """The delivery worker, counting outcomes per channel and the Produced -> Delivered time."""
-
-    @classmethod
-    def around(cls, worker: DeliveryWorker) -> MeteredDeliveryWorker:
-        """The same worker (same state, whatever its constructor takes), metered."""
-        metered = cls.__new__(cls)
-        metered.__dict__.update(worker.__dict__)
-        return metered
-
-    async def _attempt(self, transmission: Transmission, invoice: Invoice, *rest: Any) -> None:
-        await super()._attempt(transmission, invoice, *rest)
-        channel = transmission.channel
-        if transmission.state == "delivered":
-            metrics.TRANSMISSIONS_DELIVERED.labels(channel).inc()
-            produced = invoice.created_on
-            latency = (datetime.now(UTC) - produced).total_seconds()
-            metrics.DELIVERY_LATENCY.labels(channel).observe(max(0.0, latency))
-            return
-        retryable = transmission.state == "retrying" or "retries exhausted" in (
-            transmission.last_error or ""
-        )
-        reason = metrics.failure_reason(transmission.last_error or "")
-        metrics.TRANSMISSIONS_FAILED.labels(channel, str(retryable).lower(), reason).inc()
-        if transmission.state == "abandoned":
-            metrics.TRANSMISSIONS_ABANDONED.labels(channel).inc()
+def count_delivery_outcome(transmission: Transmission, invoice: Invoice) -> None:
+    """Count an attempt's outcome per channel, and the Produced -> Delivered time."""
+    channel = transmission.channel
+    if transmission.state == "delivered":
+        metrics.TRANSMISSIONS_DELIVERED.labels(channel).inc()
+        latency = (datetime.now(UTC) - invoice.created_on).total_seconds()
+        metrics.DELIVERY_LATENCY.labels(channel).observe(max(0.0, latency))
+        return
+    retryable = bool(transmission.last_failure_retryable)
+    reason = metrics.failure_reason(transmission.last_error or "")
+    metrics.TRANSMISSIONS_FAILED.labels(channel, str(retryable).lower(), reason).inc()
+    if transmission.state == "abandoned":
+        metrics.TRANSMISSIONS_ABANDONED.labels(channel).inc()
 
 
 def timed(validator: Validator | None) -> Validator | None:
@@ -126,7 +112,7 @@ def build_broker(settings: Settings, validator: Validator | None = None, **kwarg
     """A Broker for the service: the composition root's, with metered validation and delivery."""
     broker = bootstrap(settings, validator=timed(validator), **kwargs)
     metrics.init_labels(CHANNELS)
-    broker.processor.delivery = MeteredDeliveryWorker.around(broker.processor.delivery)
+    broker.processor.delivery.observers.append(count_delivery_outcome)
     return broker
 
 

@@ -85,6 +85,7 @@ class Transmission(Aggregate):
         self.attempts = 0
         self.next_attempt_at: datetime | None = None
         self.last_error: str | None = None
+        self.last_failure_retryable: bool | None = None
         self.evidence: dict[str, str] | None = None
         self.attempt_started_at: datetime | None = None
 
@@ -129,6 +130,7 @@ class Transmission(Aggregate):
         """An attempt failed; `next_attempt_at` is when to try again (None: no retry planned)."""
         self.state = "retrying" if next_attempt_at is not None else "failed"
         self.last_error = reason
+        self.last_failure_retryable = retryable
         self.next_attempt_at = next_attempt_at
 
     @event(Abandoned)

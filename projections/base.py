@@ -18,6 +18,7 @@ from projections.store import Cursor, ReadStore
 
 log = structlog.get_logger("autotrans.projections")
 
+DDL_LOCK = 7_294_301  # PostgreSQL advisory lock id for creating read-model tables
 POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS rm_positions (name TEXT PRIMARY KEY, position INTEGER NOT NULL)"
 )
@@ -90,6 +91,9 @@ class ProjectionRunner:
 
     def create_tables(self) -> None:
         with self.store.transaction() as cur:
+            if self.store.dialect == "postgres":
+                # Two processes starting on a fresh schema would race on CREATE TABLE.
+                cur.execute("SELECT pg_advisory_xact_lock(?)", (DDL_LOCK,))
             cur.execute(POSITIONS_DDL)
             for projection in self.projections:
                 for statement in projection.ddl:
