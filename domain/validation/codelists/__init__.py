@@ -1,0 +1,1 @@
+"""Code lists as data files, one code per whitespace-separated token."""

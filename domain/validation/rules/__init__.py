@@ -1,0 +1,1 @@
+"""Rule families, one module per family; each exposes Schematron-like patterns."""
