@@ -26,13 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from broker.bootstrap import bootstrap
 from broker.settings import Settings
 from domain.ehf.writer import DEMO_BUYERS, DEMO_SELLER, generated_invoices
+from domain.validation import validate
 from ops.logs import configure_logging
 
 
-def lifecycle(documents: list[bytes], data_dir: Path) -> tuple[float, float, float, int]:
+def lifecycle(
+    documents: list[bytes], data_dir: Path, rules: bool
+) -> tuple[float, float, float, int]:
     """Seconds to submit, to process (route, deliver, bill, project), and events written."""
     settings = Settings.load(str(data_dir), None, environ={})
-    with bootstrap(settings) as broker:
+    with bootstrap(settings, validator=validate if rules else None) as broker:
         app = broker.app
         app.enrol_client(DEMO_SELLER.org_number, DEMO_SELLER.name)
         for buyer in DEMO_BUYERS:
@@ -78,19 +81,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=5000)
     parser.add_argument("--lines", type=int, default=3)
+    parser.add_argument(
+        "--no-rules",
+        action="store_true",
+        help="only the minimum checks (default: the full EHF rule set, as `autotrans send`)",
+    )
     args = parser.parse_args()
     configure_logging("WARNING")
 
     documents = list(generated_invoices(args.invoices, lines=args.lines))
     with tempfile.TemporaryDirectory(prefix="autotrans-bench-") as tmp:
-        submit_s, process_s, total_s, events = lifecycle(documents, Path(tmp) / "data")
+        submit_s, process_s, total_s, events = lifecycle(
+            documents, Path(tmp) / "data", rules=not args.no_rules
+        )
         raw_s = baseline(documents, events, Path(tmp))
 
     n = len(documents)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}"
     )
-    print(f"invoices: {n} x {args.lines} lines, SQLite event store, AutoTrans inbox channel")
+    checks = "minimum checks" if args.no_rules else "full EHF rule set"
+    print(f"invoices: {n} x {args.lines} lines, {checks}, SQLite event store, AutoTrans inbox")
     print(
         f"submit (parse, check, Produced):        {submit_s:8.2f} s  {n / submit_s:9.0f} invoices/s"
     )
