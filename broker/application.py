@@ -7,7 +7,6 @@ happens exactly once even when a worker restarts or two workers race.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -174,7 +173,7 @@ class AutoTrans(Application[UUID]):
                     terms_accepted_at=self.clock(),
                 )
             )
-        elif existing.accounting_office != office:
+        elif office is not None and existing.accounting_office != office:
             existing.change_accounting_office(accounting_office=office)
             self.save(existing)
         return client
@@ -254,13 +253,19 @@ class AutoTrans(Application[UUID]):
         if not address:
             raise CommandError(f"channel {channel} needs an address for customer {customer}")
         options = dict(options or {})
-        if any("secret" in key and key != "secret_ref" for key in options):
-            raise CommandError("secrets go to the secret store, never into register options")
-        previous = found.customers.get(customer, {}).get("options", {}).get("secret_ref")
+        if any("secret" in key for key in options):
+            raise CommandError(
+                "secrets go to the secret store, never into register options "
+                "(give the password or key itself; AutoTrans keeps only its reference)"
+            )
+        before = found.customers.get(customer, {})
+        previous = before.get("options", {}).get("secret_ref")
         if secret is not None:
             if self.secrets is None:
                 raise CommandError("no secret store is configured")
             options["secret_ref"] = self.secrets.put(secret)
+        elif previous and (before.get("channel"), before.get("address")) == (channel, address):
+            options["secret_ref"] = previous  # same destination: the stored secret still applies
         found.set_customer(customer=customer, channel=channel, address=address, options=options)
         self.save(found)
         if previous and previous != options.get("secret_ref") and self.secrets is not None:
@@ -300,14 +305,19 @@ class AutoTrans(Application[UUID]):
         try:
             self.record(None, *(invoice for _, invoice, _ in accepted.values()))
         except IntegrityError:
-            # A concurrent submission of one of them won the race: save one by one.
-            for index, invoice, body in accepted.values():
-                try:
-                    self.save(invoice)
-                except IntegrityError:
-                    raced = self._get(invoice.id, Invoice)
-                    assert raced is not None
-                    results[index] = self._duplicate(raced, body)
+            # A concurrent submission of one of them won the race. The failed save used up the
+            # aggregates' pending events, so judge and save each one afresh.
+            for index, _, body in accepted.values():
+                result, fresh = self._check(body, submitter, {})
+                if fresh is not None:
+                    try:
+                        self.save(fresh)
+                        continue
+                    except IntegrityError:
+                        raced = self._get(fresh.id, Invoice)
+                        assert raced is not None
+                        result = self._duplicate(raced, body)
+                results[index] = result
         for index, invoice, _ in accepted.values():
             if results[index].outcome == "accepted":
                 log.info(
@@ -382,21 +392,20 @@ class AutoTrans(Application[UUID]):
         return result, invoice
 
     def _sending_client(self, document: EhfDocument, submitter: str) -> Client:
-        """The client the invoice is sent for; the submitter must be it or its accounting office."""
+        """The client the invoice is sent for; the submitter must be it or its accounting office.
+
+        The seller is its endpoint id: that is who the recipient sees and what the invoice's
+        identity is made of, so it is the only id that may authorise a submission.
+        """
         submitting = self.find_client(submitter)
         if submitting is None:
             raise CommandError(f"client {submitter} is not enrolled in AutoTrans")
-        seller_ids = {str(document.seller.endpoint)}
-        legal = document.seller.legal_id
-        if legal and (document.seller.legal_scheme in (None, "0192")) and len(legal) == 9:
-            with contextlib.suppress(ValueError):  # not an organisation number after all
-                seller_ids.add(str(ParticipantId("0192", legal)))
-        if submitter in seller_ids:
+        seller = str(document.seller.endpoint)
+        if seller == submitter:
             return submitting
-        for seller in sorted(seller_ids):
-            seller_client = self.find_client(seller)
-            if seller_client is not None and seller_client.accounting_office == submitter:
-                return seller_client
+        seller_client = self.find_client(seller)
+        if seller_client is not None and seller_client.accounting_office == submitter:
+            return seller_client
         raise CommandError(
             f"invoice {document.number!r} rejected: seller {document.seller.endpoint} is neither "
             f"{submitter} nor a client of accounting office {submitter}"

@@ -115,10 +115,16 @@ def client_add(
 ) -> None:
     """Enrol a sender: AutoTrans activated, terms accepted."""
     with opened(data_dir, store) as b:
+        before = b.app.find_client(party(client_id, "client"))
         enrolled = b.app.enrol_client(client_id, name, accounting_office)
         b.projections.catch_up()
-        office = f", accounting office {accounting_office}" if accounting_office else ""
-        click.echo(f"client {enrolled} enrolled ({name}{office})")
+        after = b.app.find_client(enrolled)
+        assert after is not None
+        office = f", accounting office {after.accounting_office}" if after.accounting_office else ""
+        if before is None:
+            click.echo(f"client {enrolled} enrolled ({name}{office})")
+        else:
+            click.echo(f"client {enrolled} is already enrolled ({after.name}{office})")
 
 
 @client.command("price")
@@ -475,8 +481,8 @@ def process(data_dir: Path, store: str) -> None:
 # -- status and audit -----------------------------------------------------------------------------
 
 
-def _resolve(b: Broker, text: str) -> str:
-    found = queries.find_invoice_ids(b.store, text)
+def _resolve(b: Broker, text: str, receiver: str | None = None) -> str:
+    found = queries.find_invoice_ids(b.store, text, receiver)
     if not found:
         raise click.ClickException(
             f"no invoice {text!r} (give an invoice id, its first 8+ characters or its number)"
@@ -604,7 +610,7 @@ def inbox(
     with opened(data_dir, store) as b:
         who = party(participant_id, "participant")
         if actions:
-            target = UUID(_resolve(b, actions[0]))
+            target = UUID(_resolve(b, actions[0], receiver=who))
             if ack_id:
                 b.app.acknowledge(who, target)
                 verb = "acknowledged"

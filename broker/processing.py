@@ -10,7 +10,6 @@ channels' answers. `run_until_idle` drives all of them until nothing is left to 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -28,6 +27,7 @@ from adapters.channels.base import (
     OutgoingDocument,
     PermanentDeliveryError,
 )
+from adapters.documents import DocumentNotFound
 from broker.application import AutoTrans, Batch
 from domain.invoice import Invoice
 from domain.transmission import Transmission
@@ -134,33 +134,48 @@ class DeliveryWorker:
         return datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
 
     async def deliver_due(self) -> int:
-        """Claim a batch of due transmissions, deliver them concurrently, record the outcomes."""
-        now = self.app.clock()
-        claimed = self._claim(self.due(now, limit=self.batch_size), now)
-        if not claimed:
-            return 0
-        gate = asyncio.Semaphore(self.concurrency)
+        """Deliver what is due, `concurrency` at a time: claim (record `Attempted`) right before
+        sending, and record each outcome as soon as it is known."""
+        due = self.due(self.app.clock(), limit=self.batch_size)
+        done = 0
+        for start in range(0, len(due), self.concurrency):
+            claimed = self._claim(due[start : start + self.concurrency], self.app.clock())
+            await asyncio.gather(*(self._deliver(claim) for claim in claimed))
+            done += len(claimed)
+        return done
 
-        async def attempt(claim: Claim) -> None:
-            async with gate:
-                await self._attempt(*claim)
-            for observe in self.observers:
-                observe(claim[0], claim[1])
-
-        await asyncio.gather(*(attempt(claim) for claim in claimed))
-        changed = [
-            aggregate
-            for transmission, invoice, _ in claimed
-            for aggregate in (transmission, invoice)
-        ]
+    async def _deliver(self, claim: Claim) -> None:
+        transmission, invoice, options = claim
         try:
-            self.app.record(None, *changed)
+            await self._attempt(transmission, invoice, options)
+        except asyncio.CancelledError:
+            # Shutting down mid-attempt: release the claim so any worker may retry it now.
+            self._interrupted(transmission, invoice)
+            self._record_outcome(transmission, invoice)
+            raise
+        self._record_outcome(transmission, invoice)
+        for observe in self.observers:
+            try:
+                observe(transmission, invoice)
+            except Exception:
+                log.exception("delivery.observer_failed", transmission_id=str(transmission.id))
+
+    def _record_outcome(self, transmission: Transmission, invoice: Invoice) -> None:
+        try:
+            self.app.record(None, transmission, invoice)
         except IntegrityError:
-            # Someone took over a stale claim meanwhile: record what is still ours one by one.
-            for transmission, invoice, _ in claimed:
-                with contextlib.suppress(IntegrityError):
-                    self.app.record(None, transmission, invoice)
-        return len(claimed)
+            # Our claim went stale (older than the attempt timeout) and another worker took it.
+            log.warning(
+                "delivery.claim_taken_over",
+                transmission_id=str(transmission.id),
+                invoice_id=str(invoice.id),
+            )
+
+    def _interrupted(self, transmission: Transmission, invoice: Invoice) -> None:
+        at = self.app.clock()
+        reason = "delivery interrupted by shutdown; the peer may or may not have it"
+        transmission.fail(reason=reason, retryable=True, next_attempt_at=at, at=at)
+        invoice.fail(reason=reason, final=False, transmission_id=transmission.id, at=at)
 
     def _claim(self, due: list[UUID], now: datetime) -> list[Claim]:
         """Record `Attempted` for each due transmission before anything is sent; the event store's
@@ -203,19 +218,23 @@ class DeliveryWorker:
         bound = log.bind(
             invoice_id=str(invoice.id), transmission_id=str(transmission.id), client=invoice.client
         )
-        outgoing = OutgoingDocument(
-            transmission_id=str(transmission.id),
-            invoice_id=str(invoice.id),
-            document_type=invoice.document_type,
-            number=invoice.number,
-            seller_name=invoice.seller_name,
-            buyer_name=invoice.buyer_name,
-            body=self.app.document(invoice),
-            sha256=invoice.document_hash,
-        )
         destination = Destination(transmission.channel, transmission.destination, options)
         channel = self.channels.get(transmission.channel)
         try:
+            try:
+                body = self.app.document(invoice)
+            except DocumentNotFound as e:
+                raise PermanentDeliveryError(f"document missing from the store: {e}") from None
+            outgoing = OutgoingDocument(
+                transmission_id=str(transmission.id),
+                invoice_id=str(invoice.id),
+                document_type=invoice.document_type,
+                number=invoice.number,
+                seller_name=invoice.seller_name,
+                buyer_name=invoice.buyer_name,
+                body=body,
+                sha256=invoice.document_hash,
+            )
             if channel is None:
                 raise PermanentDeliveryError(f"channel {transmission.channel} is not configured")
             evidence = await channel.deliver(outgoing, destination)

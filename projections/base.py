@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,6 +20,13 @@ from projections.store import Cursor, ReadStore
 log = structlog.get_logger("autotrans.projections")
 
 DDL_LOCK = 7_294_301  # PostgreSQL advisory lock id for creating read-model tables
+
+
+def _lock_id(name: str) -> int:
+    """A stable PostgreSQL advisory lock id for one projection."""
+    return zlib.crc32(f"autotrans-projection:{name}".encode()) & 0x7FFFFFFF
+
+
 POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS rm_positions (name TEXT PRIMARY KEY, position INTEGER NOT NULL)"
 )
@@ -113,30 +121,37 @@ class ProjectionRunner:
         return sum(self._catch_up(p) for p in self.projections)
 
     def _catch_up(self, projection: Projection) -> int:
+        """Apply new events in batches. The position is read and written inside the batch's
+        transaction, under a lock, so two processes never apply the same event twice."""
         applied = 0
-        position = self.position(projection.name)
-        head = self.recorder.max_notification_id() or 0
-        while position < head:
-            notifications = self.recorder.select_notifications(
-                start=position + 1,
-                limit=self.batch_size,
-                stop=head,
-                topics=list(projection.topics),
-            )
-            full = len(notifications) == self.batch_size
+        while True:
+            head = self.recorder.max_notification_id() or 0
             with self.store.transaction() as cur:
+                if self.store.dialect == "postgres":
+                    cur.execute("SELECT pg_advisory_xact_lock(?)", (_lock_id(projection.name),))
+                # SQLite: the store's transactions begin IMMEDIATE, one writer at a time.
+                cur.execute("SELECT position FROM rm_positions WHERE name = ?", (projection.name,))
+                row = cur.fetchone()
+                position = int(row["position"]) if row else 0
+                if position >= head:
+                    return applied
+                notifications = self.recorder.select_notifications(
+                    start=position + 1,
+                    limit=self.batch_size,
+                    stop=head,
+                    topics=list(projection.topics),
+                )
                 for notification in notifications:
                     event = self.mapper.to_domain_event(notification)
                     projection.apply(cur, event, notification.id)
                 # Past the last batch, events of other topics are seen too: move to the head.
-                position = notifications[-1].id if full else head
+                full = len(notifications) == self.batch_size
                 cur.execute(
                     "INSERT INTO rm_positions (name, position) VALUES (?, ?) "
                     "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                    (projection.name, position),
+                    (projection.name, notifications[-1].id if full else head),
                 )
             applied += len(notifications)
-        return applied
 
     def rebuild(self) -> int:
         """Drop every read model and build it again from the first event."""

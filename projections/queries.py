@@ -18,15 +18,20 @@ class AmbiguousId(LookupError):
     """A shortened id that matches more than one invoice."""
 
 
-def find_invoice_ids(store: ReadStore, text: str) -> list[str]:
-    """Invoice ids matching a full id, a unique prefix (8+ characters) or an invoice number."""
+def find_invoice_ids(store: ReadStore, text: str, receiver: str | None = None) -> list[str]:
+    """Invoice ids matching a full id, a unique prefix (8+ characters) or an invoice number;
+    with `receiver`, only among the invoices sent to it."""
     text = text.strip()
     key = text.lower()
-    rows = store.query(
-        "SELECT invoice_id FROM rm_invoices WHERE invoice_id = ? OR number = ? "
-        "OR (? AND invoice_id LIKE ?) ORDER BY produced_at",
-        (key, text, len(key) >= 8, key.replace("%", "") + "%"),
+    sql = (
+        "SELECT invoice_id FROM rm_invoices WHERE (invoice_id = ? OR number = ? "
+        "OR (? AND invoice_id LIKE ?))"
     )
+    params: list[Any] = [key, text, len(key) >= 8, key.replace("%", "") + "%"]
+    if receiver is not None:
+        sql += " AND receiver = ?"
+        params.append(receiver)
+    rows = store.query(sql + " ORDER BY produced_at", params)
     return [r["invoice_id"] for r in rows]
 
 

@@ -96,7 +96,8 @@ def create_app(
             checks["store"] = "ok"
         except Exception as e:
             return problem_response(
-                503, f"store {broker.settings.store.describe()} unreachable: {type(e).__name__}"
+                503,
+                f"event store unreachable: {type(e).__name__}",  # no host or user: anonymous
             )
         worst = max(lag.values(), default=0)
         checks["projection_lag"] = worst

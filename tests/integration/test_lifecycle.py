@@ -20,6 +20,7 @@ from adapters.channels.base import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from broker.application import CommandError
 from broker.bootstrap import Broker, bootstrap
 from broker.output import statements_csv
 from broker.settings import Settings
@@ -301,3 +302,124 @@ def test_a_batch_of_submissions_is_judged_one_by_one_and_recorded_together(
     assert count_events(b, Invoice.Produced) == 3
     again = b.app.submit_many([invoice("M-2"), invoice("M-4")], CLIENT_A.org_number)
     assert [r.outcome for r in again] == ["duplicate", "accepted"]
+
+
+def test_two_projection_runners_never_apply_an_event_twice(
+    make_broker: Callable[..., Broker],
+) -> None:
+    import threading
+
+    a = make_broker()
+    enrol(a)
+    a.app.submit_many([invoice(f"Q-{n}") for n in range(20)], CLIENT_A.org_number)
+    process(a)
+    snapshot = (
+        "SELECT invoice_id, state, attempts, billed_month FROM rm_invoices ORDER BY invoice_id"
+    )
+    expected = a.store.query(snapshot)
+    audit_rows = a.store.query("SELECT COUNT(*) AS n FROM rm_audit")[0]["n"]
+    with a.store.transaction() as cur:
+        for projection in a.projections.projections:
+            for table in projection.tables:
+                cur.execute(f"DELETE FROM {table}")
+        cur.execute("DELETE FROM rm_positions")
+    b = make_broker()
+    for runner in (a.projections, b.projections):
+        runner.batch_size = 7  # many small batches, so the two interleave
+    errors: list[BaseException] = []
+
+    def catch_up(runner: object) -> None:
+        try:
+            runner.catch_up()  # type: ignore[attr-defined]
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=catch_up, args=(r,)) for r in (a.projections, b.projections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert a.store.query(snapshot) == expected
+    assert all(row["attempts"] == 1 for row in expected)
+    assert a.store.query("SELECT COUNT(*) AS n FROM rm_audit")[0]["n"] == audit_rows
+
+
+def test_the_seller_endpoint_decides_who_may_submit(make_broker: Callable[..., Broker]) -> None:
+    b = make_broker()
+    enrol(b)
+    b.app.enrol_client(BUYER.org_number, BUYER.name)  # unrelated to CLIENT_B
+    # Endpoint says CLIENT_B, legal id says the submitter: still not the submitter's invoice.
+    body = invoice("SPOOF-1", seller=CLIENT_B).replace(
+        b'<cbc:CompanyID schemeID="0192">945678909</cbc:CompanyID>',
+        b'<cbc:CompanyID schemeID="0192">956789001</cbc:CompanyID>',
+    )
+    assert b'<cbc:CompanyID schemeID="0192">956789001' in body
+    result = b.app.submit(body, BUYER.org_number)
+    assert result.outcome == "rejected" and "seller 0192:945678909 is neither" in result.reason
+    assert b.app.submit(invoice("SPOOF-1", seller=CLIENT_B), CLIENT_B.org_number).outcome == (
+        "accepted"
+    )
+
+
+def test_a_batch_that_loses_a_race_saves_the_others(make_broker: Callable[..., Broker]) -> None:
+    a, other = make_broker(), make_broker()
+    enrol(a)
+    record = a.app.record
+
+    def racing_record(tracking: Tracking | None, *aggregates: object) -> None:
+        a.app.record = record  # type: ignore[method-assign]
+        # Another process submits X-1 between our check and our save.
+        assert other.app.submit(invoice("X-1"), CLIENT_A.org_number).outcome == "accepted"
+        record(tracking, *aggregates)  # type: ignore[arg-type]
+
+    a.app.record = racing_record  # type: ignore[method-assign]
+    results = a.app.submit_many([invoice("X-1"), invoice("X-2")], CLIENT_A.org_number)
+    assert [r.outcome for r in results] == ["duplicate", "accepted"]
+    assert count_events(a, Invoice.Produced) == 2
+
+
+def test_a_document_missing_from_the_store_fails_only_its_own_delivery(
+    make_broker: Callable[..., Broker], tmp_path: Path
+) -> None:
+    b = make_broker()
+    enrol(b)
+    lost, _ = b.app.submit_many([invoice("D-1"), invoice("D-2")], CLIENT_A.org_number)
+    invoice_lost = b.app.get_invoice(lost.invoice_id)  # type: ignore[arg-type]
+    assert invoice_lost is not None
+    digest = invoice_lost.document_hash
+    (tmp_path / "data" / "documents" / digest[:2] / digest[2:]).unlink()
+    process(b)
+    rows = {r["number"]: r for r in queries.invoices(b.store)}
+    assert rows["D-2"]["state"] == "delivered"
+    assert rows["D-1"]["state"] == "failed"
+    assert rows["D-1"]["last_error"].startswith("document missing from the store")
+
+
+def test_register_keeps_its_secret_when_only_options_change(
+    make_broker: Callable[..., Broker],
+) -> None:
+    b = make_broker()
+    enrol(b)
+    url = "ftp://kunde@127.0.0.1:2121/incoming"
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "ftp", url, {"tls": "none"}, "pw-1")
+    client = b.app.find_client("0192:" + CLIENT_A.org_number)
+    assert client is not None
+    ref = client.customers["0192:978901204"]["options"]["secret_ref"]
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "ftp", url, {"tls": "explicit"})
+    client = b.app.find_client("0192:" + CLIENT_A.org_number)
+    assert client is not None
+    assert client.customers["0192:978901204"]["options"] == {"tls": "explicit", "secret_ref": ref}
+    assert b.app.secrets is not None and b.app.secrets.get(ref) == "pw-1"
+    with pytest.raises(CommandError, match="secret store"):
+        b.app.set_customer(
+            CLIENT_A.org_number, OTHER.org_number, "ftp", url, {"secret_ref": "secret:" + "0" * 32}
+        )
+
+
+def test_enrolling_again_keeps_the_accounting_office(make_broker: Callable[..., Broker]) -> None:
+    b = make_broker()
+    enrol(b)
+    b.app.enrol_client(CLIENT_A.org_number, "Another Name AS")
+    client = b.app.find_client("0192:" + CLIENT_A.org_number)
+    assert client is not None and client.accounting_office == "0192:912345602"
