@@ -122,28 +122,43 @@ class _PostgresCursor:
 
 
 class PostgresReadStore(ReadStore):
-    """Read models in PostgreSQL, in the schema the event store uses."""
+    """Read models in PostgreSQL, in the schema the event store uses. A small connection pool
+    checks connections before use, so the store survives a database restart."""
 
     dialect = "postgres"
 
-    def __init__(self, conninfo: str, schema: str = "") -> None:
+    def __init__(self, conninfo: str, schema: str = "", max_size: int = 4) -> None:
         import psycopg
         from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
 
-        self._conn = psycopg.connect(
-            conninfo, row_factory=dict_row, connect_timeout=5, autocommit=True
-        )
         if schema:
-            with self._conn.cursor() as c:
-                c.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                c.execute(f'SET search_path TO "{schema}"')
-        self._lock = threading.RLock()
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+        def configure(conn: Any) -> None:
+            if schema:
+                conn.execute(f'SET search_path TO "{schema}"')
+
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row, "autocommit": True, "connect_timeout": 5},
+            configure=configure,
+            check=ConnectionPool.check_connection,
+            open=True,
+            timeout=30,
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+        with (
+            self._pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor() as cursor,
+        ):
             yield _PostgresCursor(cursor)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._pool.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,12 +46,9 @@ def postgres_available() -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """An empty event store: SQLite in tmp_path, or a fresh schema in the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield None
-        return
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
+    """A fresh schema in the test PostgreSQL, dropped afterwards; its store URL."""
     reason = postgres_available()
     if reason:
         skip_or_fail(reason)
@@ -58,6 +57,25 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path):
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """An empty event store: SQLite in the test's data dir, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield None
+        return
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL event store (a fresh schema), for PostgreSQL-only tests."""
+    with _postgres_schema() as url:
+        yield url

@@ -423,3 +423,18 @@ def test_enrolling_again_keeps_the_accounting_office(make_broker: Callable[..., 
     b.app.enrol_client(CLIENT_A.org_number, "Another Name AS")
     client = b.app.find_client("0192:" + CLIENT_A.org_number)
     assert client is not None and client.accounting_office == "0192:912345602"
+
+
+def test_postgres_read_store_survives_a_lost_connection(tmp_path: Path, postgres_url: str) -> None:
+    import psycopg
+
+    from tests.conftest import PG_DSN
+
+    b = bootstrap(Settings.load(str(tmp_path / "pg-data"), postgres_url, environ={}))
+    enrol(b)
+    [row] = b.store.query("SELECT pg_backend_pid() AS pid")
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (row["pid"],))
+    b.projections.catch_up()
+    assert [r["client"] for r in queries.clients(b.store)][:1] == ["0192:912345602"]
+    b.close()
