@@ -207,6 +207,7 @@ class Settings:
     attempt_timeout: float = 300.0
     smtp: SmtpSettings | None = None
     secret_key_file: Path | None = None
+    allow_private_destinations: bool = False
 
     def retry_policy(self, channel: str) -> RetryPolicy:
         return self.retry.get(channel, self.retry.get("*", RetryPolicy()))
@@ -239,4 +240,6 @@ class Settings:
             attempt_timeout=float(env.get("AUTOTRANS_ATTEMPT_TIMEOUT", "300")),
             smtp=_smtp(env),
             secret_key_file=Path(key_file) if key_file else None,
+            allow_private_destinations=env.get("AUTOTRANS_ALLOW_PRIVATE_DESTINATIONS", "")
+            in ("1", "true", "yes"),
         )

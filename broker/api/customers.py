@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -88,6 +90,26 @@ def get_customer(
     return view(owner, customer, entry)
 
 
+def refuse_internal_host(address: str) -> None:
+    """A tenant may not point AutoTrans at its own network: loopback, private, link-local or
+    reserved addresses are refused (AUTOTRANS_ALLOW_PRIVATE_DESTINATIONS=1 allows them)."""
+    host = (urlsplit(address).hostname or "").lower()
+    if host in ("localhost", "") or host.endswith(".localhost"):
+        internal = True
+    else:
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return  # a name: resolved when delivering (DNS rebinding is not covered here)
+        internal = not ip.is_global
+    if internal:
+        raise Problem(
+            422,
+            f"destination host {host or address!r} is a loopback, private or reserved address; "
+            "give the customer's public server",
+        )
+
+
 @router.put("/v1/customers/{participant}", response_model=CustomerView)
 def put_customer(
     participant: str,
@@ -100,6 +122,8 @@ def put_customer(
     """Set how a customer wants invoices: channel, address, options; `secret` is write-only."""
     owner = register_owner(broker, principal, client)
     customer = party(participant, "customer")
+    if entry.channel in ("ftp", "sftp") and not broker.settings.allow_private_destinations:
+        refuse_internal_host(entry.address or "")
     extra = {"secret": entry.secret} if entry.secret is not None else {}
 
     def command() -> None:

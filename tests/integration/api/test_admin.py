@@ -54,3 +54,27 @@ def test_register_secrets_are_write_only(live: Callable[..., LiveServer]) -> Non
     assert client.get(f"/v1/customers/{LATECOMER.org_number}").status_code == 404
     wrong = client.put(f"/v1/customers/{LATECOMER.org_number}", json={"channel": "email"})
     assert wrong.status_code == 422 and "needs an address" in wrong.json()["detail"]
+
+
+def test_tenants_cannot_point_deliveries_at_internal_hosts(
+    live: Callable[..., LiveServer],
+) -> None:
+    server = live()
+    enrol_world(server.broker)
+    client = server.client(server.key(CLIENT_B.org_number, "client"))
+    for address in (
+        "ftp://x@127.0.0.1:5432/incoming",
+        "sftp://x@10.1.2.3:22/in",
+        "ftp://x@localhost/in",
+        "sftp://x@[::1]:22/in",
+        "ftp://x@169.254.169.254/latest",
+    ):
+        channel = address.split(":", 1)[0]
+        extra = {"options": {"host_key": "ssh-ed25519 AAAA"}} if channel == "sftp" else {}
+        refused = client.put(
+            f"/v1/customers/{LATECOMER.org_number}",
+            json={"channel": channel, "address": address, "secret": "pw", **extra},
+        )
+        assert refused.status_code == 422, (address, refused.text)
+        assert "loopback, private or reserved" in refused.json()["detail"]
+    assert client.get(f"/v1/customers/{LATECOMER.org_number}").status_code == 404
