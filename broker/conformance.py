@@ -14,20 +14,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from domain.ehf.xml import parse_xml
 from domain.findings import Finding
 from domain.validation import families_of, validate
 
 VEFA = "http://difi.no/xsd/vefa/validator/1.0"
 _V = f"{{{VEFA}}}"
-
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_blank_text=False,
-)
 
 
 @dataclass(frozen=True)
@@ -101,9 +93,9 @@ def judge(expectations: Iterable[Expectation], findings: list[Finding]) -> list[
 
 def run_file(path: Path) -> list[CaseResult]:
     """Run every <test> of one testSet file."""
-    tree = etree.parse(str(path), _PARSER)
+    root = parse_xml(path.read_bytes())  # the same hardened parser as every document
     results = []
-    for index, test in enumerate(tree.getroot().iterfind(f"{_V}test"), start=1):
+    for index, test in enumerate(root.iterfind(f"{_V}test"), start=1):
         name = test.get("id") or f"#{index}"
         expected = tuple(_expectations(test))
         document = _document(test)

@@ -95,7 +95,7 @@ def test_norwegian_letters_survive(ehf_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("xml", "reason"),
     [
-        (b"<Invoice", "not well-formed"),
+        (b"<Invoice", "malformed XML"),
         (b"<Order xmlns='urn:x'/>", "neither a UBL Invoice nor CreditNote"),
         (
             b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
