@@ -17,8 +17,16 @@ class Finding:
     message: str
     location: str = "/"
 
+    @property
+    def text(self) -> str:
+        """The message without the `[ID]-` prefix the official CEN messages carry."""
+        prefix = f"[{self.rule_id}]"
+        if self.message.startswith(prefix):
+            return self.message[len(prefix) :].lstrip("- ")
+        return self.message
+
     def __str__(self) -> str:
-        return f"[{self.rule_id}] {self.flag}: {self.message} ({self.location})"
+        return f"[{self.rule_id}] {self.flag}: {self.text} ({self.location})"
 
     def as_dict(self) -> dict[str, str]:
         return {
