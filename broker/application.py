@@ -26,7 +26,7 @@ from domain.billing import PriceList, Statement, billing_month
 from domain.client import CHANNELS, Client
 from domain.ehf import DocumentRejected, EhfDocument, load_ehf, minimum_findings
 from domain.findings import Finding, fatal
-from domain.invoice import Invoice
+from domain.invoice import Invoice, InvoiceStateError
 from domain.parties import ParticipantId
 from domain.registry import Participant
 from domain.retry import RetryPolicy
@@ -577,31 +577,38 @@ class AutoTrans(Application[UUID]):
         return invoice
 
     def acknowledge(self, participant: str, invoice_id: UUID) -> None:
-        participant = party(participant, "participant")
-        invoice = self._inbox_invoice(participant, invoice_id)
-        try:
-            invoice.receive(participant=participant, at=self.clock())
-        except Exception as e:
-            raise CommandError(str(e)) from None
-        self.save(invoice)
+        """The recipient has fetched the invoice."""
+        self._answer(participant, invoice_id, lambda invoice, who, at: None)
 
     def approve(self, participant: str, invoice_id: UUID) -> None:
-        participant = party(participant, "participant")
-        invoice = self._inbox_invoice(participant, invoice_id)
-        try:
-            invoice.receive(participant=participant, at=self.clock())
-            invoice.approve(participant=participant, at=self.clock())
-        except Exception as e:
-            raise CommandError(str(e)) from None
-        self.save(invoice)
+        """The recipient approves the invoice for payment."""
+        self._answer(
+            participant,
+            invoice_id,
+            lambda invoice, who, at: invoice.approve(participant=who, at=at),
+        )
 
     def reject(self, participant: str, invoice_id: UUID, reason: str) -> None:
+        """The recipient rejects the invoice; the sender sees the reason in its status."""
+        self._answer(
+            participant,
+            invoice_id,
+            lambda invoice, who, at: invoice.reject(participant=who, reason=reason, at=at),
+        )
+
+    def _answer(
+        self,
+        participant: str,
+        invoice_id: UUID,
+        answer: Callable[[Invoice, str, datetime], None],
+    ) -> None:
         participant = party(participant, "participant")
         invoice = self._inbox_invoice(participant, invoice_id)
+        at = self.clock()
         try:
-            invoice.receive(participant=participant, at=self.clock())
-            invoice.reject(participant=participant, reason=reason, at=self.clock())
-        except Exception as e:
+            invoice.receive(participant=participant, at=at)  # answering implies it was fetched
+            answer(invoice, participant, at)
+        except InvoiceStateError as e:
             raise CommandError(str(e)) from None
         self.save(invoice)
 
