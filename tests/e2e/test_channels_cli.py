@@ -178,38 +178,19 @@ def test_no_secret_in_events_read_models_logs_or_output(
 ) -> None:
     cli("client", "add", SELLER.org_number, "--name", SELLER.name)
     url = f"ftp://{FTP_USER}@127.0.0.1:{ftpd.port}/incoming"
-    cli(
-        "customer",
-        "set",
-        SELLER.org_number,
-        FTP.org_number,
-        "--channel",
-        "ftp",
-        "--url",
-        url,
-        "--tls",
-        "none",
-        "--password-stdin",
-        input="wrong-" + FTP_PASSWORD + "\n",
-    )
+
+    def register_ftp(password: str) -> None:
+        cli(
+            "customer", "set", SELLER.org_number, FTP.org_number, "--channel", "ftp",
+            "--url", url, "--tls", "none", "--password-stdin", input=password + "\n",
+        )  # fmt: skip
+
+    register_ftp("wrong-" + FTP_PASSWORD)
     outputs = [
         cli("-vv", "send", str(invoice_file(tmp_path, "F-9", FTP)), "--client", SELLER.org_number)
     ]
     # Fix the password; the retry uses the register's new secret for the same destination.
-    cli(
-        "customer",
-        "set",
-        SELLER.org_number,
-        FTP.org_number,
-        "--channel",
-        "ftp",
-        "--url",
-        url,
-        "--tls",
-        "none",
-        "--password-stdin",
-        input=FTP_PASSWORD + "\n",
-    )
+    register_ftp(FTP_PASSWORD)
     outputs.append(cli("-vv", "replay", "--invoice", "F-9"))
     for args in (
         ("status", "--format", "json"),

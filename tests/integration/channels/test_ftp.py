@@ -140,39 +140,26 @@ async def test_plain_upload_lands_under_final_name(
     assert_landed(server.root, document, dict(evidence.detail))
 
 
-async def test_explicit_tls_upload(
+@pytest.mark.parametrize(
+    ("mode", "handler"), [("explicit", TLS_FTPHandler), ("implicit", _ImplicitTlsHandler)]
+)
+async def test_tls_upload(
+    mode: str,
+    handler: type[FTPHandler],
     ftpd_factory: Callable[..., FtpServerThread],
     secrets: SecretStore,
     tls: Tls,
     document: OutgoingDocument,
 ) -> None:
     server = ftpd_factory(
-        TLS_FTPHandler,
+        handler,
         certfile=str(tls.cert_and_key),
         tls_control_required=True,
         tls_data_required=True,
     )
     channel = FtpChannel(secrets, ssl_context=tls.client_context(), timeout=TIMEOUT)
-    evidence = await channel.deliver(document, destination(server.port, secrets, "explicit"))
-    assert evidence.detail["tls"] == "explicit"
-    assert_landed(server.root, document, dict(evidence.detail))
-
-
-async def test_implicit_tls_upload(
-    ftpd_factory: Callable[..., FtpServerThread],
-    secrets: SecretStore,
-    tls: Tls,
-    document: OutgoingDocument,
-) -> None:
-    server = ftpd_factory(
-        _ImplicitTlsHandler,
-        certfile=str(tls.cert_and_key),
-        tls_control_required=True,
-        tls_data_required=True,
-    )
-    channel = FtpChannel(secrets, ssl_context=tls.client_context(), timeout=TIMEOUT)
-    evidence = await channel.deliver(document, destination(server.port, secrets, "implicit"))
-    assert evidence.detail["tls"] == "implicit"
+    evidence = await channel.deliver(document, destination(server.port, secrets, mode))
+    assert evidence.detail["tls"] == mode
     assert_landed(server.root, document, dict(evidence.detail))
 
 
