@@ -8,6 +8,7 @@ That is what the official validators do, so firing counts agree with them.
 
 from __future__ import annotations
 
+import dis
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -268,6 +269,12 @@ class RuleSet:
         self.patterns = tuple(patterns)
         self._by_tag: dict[tuple[str, object], _Candidates] = {}
         self._family_of = {id(rc): p.family for p in self.patterns for rc in p.rules}
+        self._doc_only = frozenset(
+            rc.context.where
+            for p in self.patterns
+            for rc in p.rules
+            if rc.context.where is not None and reads_only_document(rc.context.where)
+        )
 
     def candidates(self, tag: str, parent_tag: object) -> _Candidates:
         """Per pattern, the rule contexts an element with tag under parent_tag may match, each
@@ -309,30 +316,44 @@ class RuleSet:
         families: Collection[str] | None,
         rule_ids: Collection[str] | None,
     ) -> list[Finding]:
-        from domain.validation.values import focus
-
         doc = Doc(root)
         wanted_families = None if families is None else frozenset(families)
         wanted_ids = None if rule_ids is None else frozenset(rule_ids)
         findings: list[Finding] = []
         family_of = self._family_of
+        by_tag = self._by_tag
+        doc_only = self._doc_only
+        # answers of context predicates that read only the document, once per run
+        doc_answers: dict[int, bool] = {}
         for el in root.iter(etree.Element):
             parent = el.getparent()
-            candidates = self.candidates(el.tag, None if parent is None else parent.tag)
+            key = (el.tag, None if parent is None else parent.tag)
+            candidates = by_tag.get(key)
+            if candidates is None:
+                candidates = self.candidates(*key)
             if not candidates:
                 continue
-            seen: dict[int, bool] = {}
-            focus(el)
+            seen: dict[int, bool] | None = None
             for rcs in candidates:
                 if wanted_families is not None and family_of[id(rcs[0][0])] not in wanted_families:
                     continue  # a pattern of another family: its contexts need not be matched
                 for rc, decided in rcs:
                     context = rc.context
-                    if decided:
-                        if context.where is not None and not _applies(context.where, el, doc):
+                    if not decided:
+                        if seen is None:
+                            seen = {}
+                        if not context.matches(el, doc, seen):
                             continue
-                    elif not context.matches(el, doc, seen):
-                        continue
+                    elif context.where is not None:
+                        where = context.where
+                        if where in doc_only:
+                            answer = doc_answers.get(id(where))
+                            if answer is None:
+                                answer = doc_answers[id(where)] = _applies(where, el, doc)
+                        else:
+                            answer = _applies(where, el, doc)
+                        if not answer:
+                            continue
                     if rc.failing is not None:
                         for a in rc.failing(el, doc):
                             if wanted_ids is None or a.id in wanted_ids:
@@ -341,10 +362,33 @@ class RuleSet:
                     for a in rc.asserts:
                         if wanted_ids is not None and a.id not in wanted_ids:
                             continue
-                        if not _holds(a, el, doc):
+                        try:
+                            holds = a.check(el, doc)
+                        except (ValueError, ArithmeticError, TypeError, IndexError):
+                            # The XPath of the official rule would raise a dynamic error here;
+                            # the validators report that as a failed assertion.
+                            holds = False
+                        if not holds:
                             findings.append(Finding(a.id, a.flag, a.message, location(el, doc)))
                     break
         return findings
+
+
+def reads_only_document(fn: Callable[..., object]) -> bool:
+    """Whether a (element, doc) predicate never reads its element: then it answers the same for
+    every element of a document. Decided from the bytecode; anything unclear counts as reading."""
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_argcount < 1 or getattr(fn, "__self__", None) is not None:
+        return False
+    name = code.co_varnames[0]
+    if name in code.co_cellvars:
+        return False  # captured by an inner function
+    for ins in dis.get_instructions(code):
+        if "FAST" in ins.opname:
+            names = ins.argval if isinstance(ins.argval, tuple) else (ins.argval,)
+            if name in names:
+                return False
+    return True
 
 
 def _applies(where: Where, el: Element, doc: Doc) -> bool:
@@ -352,15 +396,6 @@ def _applies(where: Where, el: Element, doc: Doc) -> bool:
         return where(el, doc)
     except (ValueError, ArithmeticError, TypeError, IndexError):
         # a predicate of the context that cannot be evaluated selects nothing
-        return False
-
-
-def _holds(a: Assert, el: Element, doc: Doc) -> bool:
-    try:
-        return a.check(el, doc)
-    except (ValueError, ArithmeticError, TypeError, IndexError):
-        # The XPath of the official rule would raise a dynamic error here; the validators
-        # report that as a failed assertion.
         return False
 
 

@@ -51,141 +51,90 @@ def norm(s: str | None) -> str:
     return " ".join(s.split()) if s else ""
 
 
-@cache
-def _steps(path: str) -> tuple[str, ...] | None:
-    """Clark tags of a plain child path ('cac:Item/cbc:Name'), None for anything fancier."""
-    if not re.fullmatch(r"[a-z]+:[A-Za-z]+(/[a-z]+:[A-Za-z]+)*", path):
-        return None
-    return tuple(cp(step) for step in path.split("/"))
+_FANCY: tuple[str, ...] = ()
+_STEPS: dict[str, tuple[str, ...]] = {}
 
 
-_WIDE: dict[int, tuple[Element, dict[object, list[Element]] | None]] = {}
+def _steps(path: str) -> tuple[str, ...]:
+    """Clark tags of a plain child path ('cac:Item/cbc:Name'); () for anything fancier."""
+    steps = _STEPS.get(path)
+    if steps is None:
+        if re.fullmatch(r"[a-z]+:[A-Za-z]+(/[a-z]+:[A-Za-z]+)*", path):
+            steps = tuple(cp(step) for step in path.split("/"))
+        else:
+            steps = _FANCY
+        _STEPS[path] = steps
+    return steps
 
 
-def _kids_map(el: Element) -> dict[object, list[Element]]:
-    kids: dict[object, list[Element]] = {}
-    for child in el:
-        kids.setdefault(child.tag, []).append(child)
+# Per validation run: each element asked about -> its children by tag, and the nodes found at the
+# multi-step paths asked from it (prefixed paths and Clark tags cannot collide as keys). Keys are
+# the elements themselves, so a map can never be taken for another element's; a run started in
+# another thread replaces the dict, which only costs this run a rebuild.
+_MAPS: dict[Element, dict[object, list[Element]]] = {}
+
+
+def _kids(el: Element) -> dict[object, list[Element]]:
+    kids = _MAPS.get(el)
+    if kids is None:
+        kids = {}
+        for child in el:
+            found = kids.get(child.tag)
+            if found is None:
+                kids[child.tag] = [child]
+            else:
+                found.append(child)
+        _MAPS[el] = kids
     return kids
 
 
-def _asked_before(el: Element) -> dict[object, list[Element]] | None:
-    """Children by tag of an element other than the focus, once it is asked about twice.
-
-    Rules on every line ask about the root, and a breakdown's rules about their parent: such
-    elements get their map built once per run (the root at once), instead of a scan of their
-    children per question, which turns quadratic when there are thousands of them."""
-    hit = _WIDE.get(id(el))
-    if hit is not None and hit[0] is el:
-        if hit[1] is None:
-            hit = (el, _kids_map(el))
-            _WIDE[id(el)] = hit
-        return hit[1]
-    if el.getparent() is None:
-        kids = _kids_map(el)
-        _WIDE[id(el)] = (el, kids)
-        return kids
-    _WIDE[id(el)] = (el, None)
-    return None
-
-
 def reset_cache() -> None:
-    """Forget the maps of wide elements (called before and after each validation run)."""
-    _WIDE.clear()
-    focus(None)
-
-
-class _Focus:
-    """The element the engine is testing, paired with what the helpers found under it: its
-    children by tag, and the nodes at the child paths asked for so far.
-
-    The pair is replaced as one tuple, so a concurrent run in another thread can only cause a
-    rebuild, never a map of the wrong element."""
-
-    state: tuple[Element | None, dict[object, list[Element]] | None] = (None, None)
-
-
-_focus = _Focus()
+    """Forget the children maps (called before and after each validation run)."""
+    global _MAPS
+    _MAPS = {}
 
 
 def focus(el: Element | None) -> None:
-    """Tell the helpers which element the engine is testing: all asserts of its rule contexts
-    look into it, so its children are grouped by tag once, and each child path is walked once,
-    instead of per assert."""
-    _focus.state = (el, None)
+    """Kept for callers that announce the element under test; the maps need no focus."""
 
 
-def _focused(el: Element) -> dict[object, list[Element]] | None:
-    """The focus element's map (children by tag, then paths), None for other elements."""
-    focused, found = _focus.state
-    if el is not focused:
-        return None
-    if found is None:
-        found = {}
-        for child in el:
-            found.setdefault(child.tag, []).append(child)
-        _focus.state = (el, found)
-    return found
-
-
-def _children(el: Element, tag: str) -> Iterator[Element]:
-    found = _focused(el)
-    if found is None:
-        found = _asked_before(el)
-    if found is not None:
-        return iter(found.get(tag, ()))
-    return el.iterchildren(tag)
-
-
-def _walk(nodes: list[Element], tags: tuple[str, ...]) -> list[Element]:
-    for tag in tags:
-        if not nodes:
-            break
-        nodes = [found for node in nodes for found in node.iterchildren(tag)]
+def _nodes(el: Element, path: str, steps: tuple[str, ...]) -> list[Element]:
+    kids = _kids(el)
+    if len(steps) == 1:
+        return kids.get(steps[0]) or []
+    nodes = kids.get(path)
+    if nodes is None:
+        nodes = kids.get(steps[0]) or []
+        for tag in steps[1:]:
+            if not nodes:
+                break
+            nodes = [found for node in nodes for found in _kids(node).get(tag, ())]
+        kids[path] = nodes
     return nodes
 
 
 def each(el: Element, path: str) -> Iterator[Element]:
     """The nodes at path in document order (child steps are walked without ElementPath)."""
     steps = _steps(path)
-    if steps is None:
+    if not steps:
         return el.iterfind(cp(path))
-    found = _focused(el)
-    if found is None:
-        if len(steps) == 1:
-            return _children(el, steps[0])
-        return iter(_walk(list(_children(el, steps[0])), steps[1:]))
-    if len(steps) == 1:
-        return iter(found.get(steps[0], ()))
-    # prefixed paths and Clark tags cannot collide as keys
-    nodes = found.get(path)
-    if nodes is None:
-        nodes = found[path] = _walk(found.get(steps[0], []), steps[1:])
-    return iter(nodes)
+    return iter(_nodes(el, path, steps))
 
 
 def first(el: Element, path: str) -> Element | None:
     """The first node at path, None when absent."""
     steps = _steps(path)
-    if steps is None or len(steps) > 1:
-        return next(each(el, path), None)
-    tag = steps[0]
-    found = _focused(el)
-    if found is None:
-        found = _asked_before(el)
-    if found is not None:
-        hits = found.get(tag)
-        return hits[0] if hits else None
-    # a plain child: stop at the first match (an lxml tag iterator looks ahead for the next
-    # match, which on an element with thousands of children costs a scan per call)
-    for child in el:
-        if child.tag == tag:
-            return child
-    return None
+    if not steps:
+        return next(el.iterfind(cp(path)), None)
+    nodes = _nodes(el, path, steps)
+    return nodes[0] if nodes else None
 
 
 def every(el: Element, path: str) -> list[Element]:
-    return list(each(el, path))
+    steps = _steps(path)
+    if not steps:
+        return list(el.iterfind(cp(path)))
+    return list(_nodes(el, path, steps))
 
 
 def exists(el: Element, path: str) -> bool:
