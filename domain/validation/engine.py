@@ -122,6 +122,9 @@ class Context:
     where: Where | None = None
     # a cheap test on the element's tag alone, applied once per tag when indexing ('//*' rules)
     tag_filter: Callable[[str], bool] | None = None
+    # the elements the predicates can select at all, found once per document (e.g. by one
+    # compiled XPath): a '//*' rule then costs a set lookup per element instead of a call
+    selected: Callable[[Doc], Collection[Element]] | None = None
     alternatives: tuple[tuple[bool, tuple[_Step, ...]], ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -246,9 +249,10 @@ def rule(
     *asserts: Assert,
     where: Where | None = None,
     tag_filter: Callable[[str], bool] | None = None,
+    selected: Callable[[Doc], Collection[Element]] | None = None,
 ) -> RuleContext:
     """Shorthand used by the rule modules."""
-    return RuleContext(Context(path, where, tag_filter), asserts)
+    return RuleContext(Context(path, where, tag_filter, selected), asserts)
 
 
 def fatal(rule_id: str, message: str, check: Check) -> Assert:
@@ -325,6 +329,7 @@ class RuleSet:
         doc_only = self._doc_only
         # answers of context predicates that read only the document, once per run
         doc_answers: dict[int, bool] = {}
+        selections: dict[int, Collection[Element]] = {}
         for el in root.iter(etree.Element):
             parent = el.getparent()
             key = (el.tag, None if parent is None else parent.tag)
@@ -339,6 +344,12 @@ class RuleSet:
                     continue  # a pattern of another family: its contexts need not be matched
                 for rc, decided in rcs:
                     context = rc.context
+                    if context.selected is not None:
+                        selection = selections.get(id(context))
+                        if selection is None:
+                            selection = selections[id(context)] = _selection(context, doc)
+                        if el not in selection:
+                            continue
                     if not decided:
                         if seen is None:
                             seen = {}
@@ -389,6 +400,14 @@ def reads_only_document(fn: Callable[..., object]) -> bool:
             if name in names:
                 return False
     return True
+
+
+def _selection(context: Context, doc: Doc) -> Collection[Element]:
+    assert context.selected is not None
+    try:
+        return context.selected(doc)
+    except (ValueError, ArithmeticError, TypeError, IndexError):
+        return frozenset()  # a predicate that cannot be evaluated selects nothing
 
 
 def _applies(where: Where, el: Element, doc: Doc) -> bool:

@@ -8,7 +8,15 @@ from lxml import etree
 
 from domain.validation import RULE_RELEASE, known_rule_ids, validate
 from domain.validation.codes import codes
-from domain.validation.engine import Pattern, RuleSet, fatal, location, rule, warning
+from domain.validation.engine import (
+    Pattern,
+    RuleSet,
+    fatal,
+    location,
+    reads_only_document,
+    rule,
+    warning,
+)
 from domain.validation.values import dec, decimals, each, every, round2, text, xround
 
 INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -211,3 +219,55 @@ def test_restricting_to_the_families_of_the_ids_changes_no_finding() -> None:
     ids = {"BR-21", "PEPPOL-EN16931-R002", "UBL-SR-34", "NO-R-001", "UBL-XSD"}
     assert families_of(ids) == {"cen", "peppol", "no", "xsd"}
     assert validate(root, families=families_of(ids), rule_ids=ids) == validate(root, rule_ids=ids)
+
+
+def test_a_predicate_that_reads_only_the_document_is_asked_once_per_run() -> None:
+    asked: list[object] = []
+
+    def country_is_no(_e: object, d: object) -> bool:
+        asked.append(d)
+        return True
+
+    def note_present(e: etree._Element, _d: object) -> bool:
+        asked.append(e)
+        return bool(every(e, "cbc:Note"))
+
+    assert reads_only_document(country_is_no)
+    assert not reads_only_document(note_present)
+    assert not reads_only_document(lambda e, d: any(x is e for x in (1, 2)))  # e in a closure
+    rules = RuleSet(
+        [
+            Pattern("a", "t", (rule("cac:InvoiceLine", ALWAYS, where=country_is_no),)),
+            Pattern("b", "t", (rule("cac:InvoiceLine", ALWAYS, where=note_present),)),
+        ]
+    )
+    rules.run(doc(LINES))
+    assert len([x for x in asked if not isinstance(x, etree._Element)]) == 1
+    assert len([x for x in asked if isinstance(x, etree._Element)]) == 3
+
+
+def test_a_selected_context_tests_only_the_elements_its_selection_holds() -> None:
+    notes = etree.XPath("//cbc:Note", namespaces={"cbc": CBC})
+    rules = RuleSet(
+        [
+            Pattern(
+                "p",
+                "t",
+                (
+                    rule(
+                        "//*",
+                        fatal("T-9", "no notes", lambda e, d: False),
+                        selected=lambda d: set(notes(d.root)),
+                    ),
+                ),  # type: ignore[arg-type]
+            )
+        ]
+    )
+    findings = rules.run(doc(LINES))
+    assert [f.location for f in findings] == [
+        "/ubl:Invoice/cac:InvoiceLine[1]/cbc:Note",
+        "/ubl:Invoice/cac:InvoiceLine[3]/cbc:Note",
+    ]
+
+
+ALWAYS = fatal("T-0", "never fires", lambda e, d: True)
