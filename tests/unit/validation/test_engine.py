@@ -259,7 +259,7 @@ def test_a_selected_context_tests_only_the_elements_its_selection_holds() -> Non
                         fatal("T-9", "no notes", lambda e, d: False),
                         selected=lambda d: set(notes(d.root)),
                     ),
-                ),  # type: ignore[arg-type]
+                ),
             )
         ]
     )
