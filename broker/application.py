@@ -7,6 +7,7 @@ happens exactly once even when a worker restarts or two workers race.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -132,9 +133,15 @@ class AutoTrans(Application[UUID]):
     # -- saving ---------------------------------------------------------------------------------
 
     def record(self, tracking: Tracking | None, *aggregates: Aggregate | None) -> None:
-        """Save the aggregates' new events and, atomically, the tracking position."""
+        """Save the aggregates' new events and, atomically, the tracking position.
+
+        The events are stored in the order they happened across the aggregates (each
+        aggregate's own order kept), so an audit trail reads as the story went."""
         processing = ProcessingEvent[UUID](tracking=tracking)
-        processing.collect_events(*aggregates)
+        changed = [a for a in aggregates if a is not None]
+        pending = [a.collect_events() for a in changed]
+        processing.collect_events(*heapq.merge(*pending, key=lambda e: e.timestamp))
+        processing.aggregates.update((a.id, a) for a in changed)
         recordings = self._record(processing)
         self._notify(recordings)
 
@@ -550,6 +557,8 @@ class AutoTrans(Application[UUID]):
         unit_price = self.prices.unit_price(invoice.channel, client.price_for(invoice.channel))
         statement_id = ids.statement_id(payer, month)
         statement = batch.get(statement_id, Statement) or Statement(payer=payer, month=month)
+        # the invoice first: it refuses a second billing before the statement is touched
+        invoice.bill(payer=payer, month=month, unit_price=unit_price, statement_id=statement.id)
         statement.bill(
             invoice_id=invoice.id,
             client=invoice.client,
@@ -557,7 +566,6 @@ class AutoTrans(Application[UUID]):
             unit_price=unit_price,
             at=delivered_at,
         )
-        invoice.bill(payer=payer, month=month, unit_price=unit_price, statement_id=statement.id)
         batch.add(invoice, statement)
         log.info(
             "invoice.billed",

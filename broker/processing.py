@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -134,14 +135,32 @@ class DeliveryWorker:
         return datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
 
     async def deliver_due(self) -> int:
-        """Deliver what is due, `concurrency` at a time: claim (record `Attempted`) right before
-        sending, and record each outcome as soon as it is known."""
-        due = self.due(self.app.clock(), limit=self.batch_size)
+        """Deliver what is due, up to `concurrency` at a time: a transmission is claimed (records
+        `Attempted`) right before it is sent, as soon as a slot is free, and each outcome is
+        recorded as soon as it is known. Database and document-store calls run in worker
+        threads, so a slow or locked database never stalls the event loop (and the API)."""
+        due = deque(await asyncio.to_thread(self.due, self.app.clock(), self.batch_size))
         done = 0
-        for start in range(0, len(due), self.concurrency):
-            claimed = self._claim(due[start : start + self.concurrency], self.app.clock())
-            await asyncio.gather(*(self._deliver(claim) for claim in claimed))
-            done += len(claimed)
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while due or running:
+                free = self.concurrency - len(running)
+                if due and free > 0:
+                    ids = [due.popleft() for _ in range(min(free, len(due)))]
+                    claimed = await asyncio.to_thread(self._claim, ids, self.app.clock())
+                    running.update(asyncio.create_task(self._deliver(c)) for c in claimed)
+                    done += len(claimed)
+                if running:
+                    finished, running = await asyncio.wait(
+                        running, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for task in finished:
+                        task.result()
+        except asyncio.CancelledError:
+            for task in running:
+                task.cancel()  # each releases its claim (see _deliver)
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
         return done
 
     async def _deliver(self, claim: Claim) -> None:
@@ -153,7 +172,7 @@ class DeliveryWorker:
             self._interrupted(transmission, invoice)
             self._record_outcome(transmission, invoice)
             raise
-        self._record_outcome(transmission, invoice)
+        await asyncio.to_thread(self._record_outcome, transmission, invoice)
         for observe in self.observers:
             try:
                 observe(transmission, invoice)
@@ -222,7 +241,7 @@ class DeliveryWorker:
         channel = self.channels.get(transmission.channel)
         try:
             try:
-                body = self.app.document(invoice)
+                body = await asyncio.to_thread(self.app.document, invoice)
             except DocumentNotFound as e:
                 raise PermanentDeliveryError(f"document missing from the store: {e}") from None
             outgoing = OutgoingDocument(

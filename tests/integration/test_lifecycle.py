@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -438,3 +439,67 @@ def test_postgres_read_store_survives_a_lost_connection(tmp_path: Path, postgres
     b.projections.catch_up()
     assert [r["client"] for r in queries.clients(b.store)][:1] == ["0192:912345602"]
     b.close()
+
+
+class PacedChannel:
+    """An e-mail channel whose peer takes `delays[number]` seconds per invoice; notes the order
+    in which deliveries finish."""
+
+    name = "email"
+
+    def __init__(self, delays: dict[str, float]) -> None:
+        self.delays = delays
+        self.finished: list[str] = []
+
+    async def deliver(self, document: OutgoingDocument, destination: Destination) -> Evidence:
+        await asyncio.sleep(self.delays.get(document.number, 0.0))
+        self.finished.append(document.number)
+        return Evidence(self.name, f"<{document.transmission_id}@test>", {})
+
+
+def test_a_slow_peer_does_not_hold_back_the_deliveries_behind_it(
+    make_broker: Callable[..., Broker],
+) -> None:
+    channel = PacedChannel({"S-0": 1.0})
+    b = make_broker(email=channel)
+    b.processor.delivery.concurrency = 2
+    enrol(b)
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "email", "ap@ukjent.no")
+    for n in range(5):
+        b.app.submit(invoice(f"S-{n}", buyer=OTHER), CLIENT_A.org_number)
+    process(b)
+    # One slot stays with the slow peer; the other slot works through the rest meanwhile.
+    assert channel.finished[-1] == "S-0"
+    assert sorted(channel.finished[:-1]) == ["S-1", "S-2", "S-3", "S-4"]
+    assert {r["state"] for r in queries.invoices(b.store)} == {"delivered"}
+
+
+def test_a_locked_database_does_not_stall_the_event_loop(
+    make_broker: Callable[..., Broker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b = make_broker()
+    worker = b.processor.delivery
+    real_due = worker.due
+
+    def locked_due(now: datetime, limit: int = 500) -> list[UUID]:
+        time.sleep(0.5)  # as a query waiting for another process's write lock would
+        return real_due(now, limit)
+
+    monkeypatch.setattr(worker, "due", locked_due)
+
+    async def scenario() -> int:
+        ticks = 0
+
+        async def heartbeat() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        beating = asyncio.create_task(heartbeat())
+        await worker.deliver_due()
+        beating.cancel()
+        return ticks
+
+    # the loop keeps serving other work (the API, other workers) while the query waits
+    assert asyncio.run(scenario()) >= 10
