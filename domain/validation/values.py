@@ -46,9 +46,16 @@ def sv(el: Element) -> str:
     return "".join(str(t) for t in el.itertext())
 
 
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+
+
 def norm(s: str | None) -> str:
-    """normalize-space()."""
-    return " ".join(s.split()) if s else ""
+    """normalize-space(): only space, tab, CR and LF count (a no-break space is content)."""
+    if not s:
+        return ""
+    if s.isascii():  # str.split() also splits at \x0b-\x0c, \x1c-\x1f: not allowed in XML 1.0
+        return " ".join(s.split())
+    return _XML_SPACE.sub(" ", s).strip(" ")
 
 
 _FANCY: tuple[str, ...] = ()
@@ -243,10 +250,20 @@ def local(el: Element) -> str:
     return etree.QName(el).localname
 
 
+_DATE = re.compile(r"^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?$")
+
+
 def is_date(s: str) -> bool:
     """castable as xs:date, for the YYYY-MM-DD form."""
-    m = re.match(r"^(-?\d{4,})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?$", s)
+    m = _DATE.match(s)
     if not m:
+        return False
+    zone = m.group(4)
+    if (
+        zone
+        and zone != "Z"
+        and not (int(zone[1:3]) * 60 + int(zone[4:6]) <= 14 * 60 and int(zone[4:6]) < 60)
+    ):
         return False
     year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
     if not 1 <= month <= 12 or day < 1:

@@ -17,7 +17,17 @@ from domain.validation.engine import (
     rule,
     warning,
 )
-from domain.validation.values import dec, decimals, each, every, round2, text, xround
+from domain.validation.values import (
+    dec,
+    decimals,
+    each,
+    every,
+    is_date,
+    norm,
+    round2,
+    text,
+    xround,
+)
 
 INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -271,3 +281,13 @@ def test_a_selected_context_tests_only_the_elements_its_selection_holds() -> Non
 
 
 ALWAYS = fatal("T-0", "never fires", lambda e, d: True)
+
+
+def test_normalize_space_and_dates_follow_xpath_not_python() -> None:
+    assert norm(" a \t b\r\n") == "a b"
+    assert norm("\xa0") == "\xa0"  # a no-break space is content, not whitespace
+    assert norm("\xa0a  b ") == "\xa0a b"
+    assert is_date("2017-01-01") and is_date("2016-02-29Z") and is_date("2017-01-01+14:00")
+    assert not is_date("2017-02-29") and not is_date("2017-13-01")
+    assert not is_date("\uff12\uff10\uff11\uff17-01-01")  # full-width digits are not digits here
+    assert not is_date("2017-01-01+14:30") and not is_date("2017-01-01+02:60")
