@@ -250,7 +250,7 @@ def local(el: Element) -> str:
     return etree.QName(el).localname
 
 
-_DATE = re.compile(r"^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?$")
+_DATE = re.compile(r"^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|([+-])([0-9]{2}):([0-9]{2}))?$")
 
 
 def is_date(s: str) -> bool:
@@ -271,3 +271,29 @@ def is_date(s: str) -> bool:
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     return day <= days
+
+
+def date_minutes(value: str) -> int | None:
+    """xs:date(value) as the minute its day starts, in UTC, which is how XPath orders dates (a
+    date without a time zone is taken in the implicit one, UTC); None when not castable."""
+    value = value.strip(" \t\r\n")
+    m = _DATE.match(value)
+    if m is None or not is_date(value):
+        return None
+    year = m.group(1).lstrip("-")
+    if len(year) > 4 and year.startswith("0"):
+        return None  # more than four year digits: no leading zero
+    offset = 0
+    if m.group(5):
+        offset = (int(m.group(6)) * 60 + int(m.group(7))) * (1 if m.group(5) == "+" else -1)
+    return _day_number(int(m.group(1)), int(m.group(2)), int(m.group(3))) * 1440 - offset
+
+
+def _day_number(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date, for any year."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468

@@ -21,23 +21,19 @@ from domain.validation.rules.common import (
 )
 from domain.validation.values import (
     ZERO,
+    date_minutes,
     dec,
-    dec_at,
+    decimals,
     each,
     every,
     exists,
     first,
-    is_date,
     is_vat,
-    max2,
-    nonempty,
     norm,
-    ntext,
     num_at,
     number,
     round2,
     sv,
-    text,
     xround,
 )
 
@@ -61,20 +57,30 @@ _NOTE_SUBJECTS = frozenset(
     ZZZ""".split()
 )
 
+# BR-CO-09 tests contains(' 1A AD ... ZW ', substring(cbc:CompanyID,1,2)): the official list, with
+# its surrounding spaces (ISO 3166-1 alpha-2, EL for Greece, 1A Kosovo, XI Northern Ireland).
 _VAT_PREFIXES = (
-    "AD AE AF AG AI AL AM AN AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BL BJ BM BN BO BR "
-    "BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CX CY CZ DE DJ DK DM DO DZ EC "
-    "EE EG EH EL ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW "
-    "GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY "
-    "KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV "
-    "MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY "
-    "QA RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR ST SV SY SZ TC TD TF TG TH TJ TK "
-    "TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+    " 1A AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN "
+    "BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE "
+    "DJ DK DM DO DZ EC EE EG EH EL ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM "
+    "GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP "
+    "KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH "
+    "MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM "
+    "PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ "
+    "SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA "
+    "UG UM US UY UZ VA VC VE VG VI VN VU WF WS XI YE YT ZA ZM ZW "
 )
 
 
 def _d(el: Element, path: str) -> Decimal | None:
-    return dec_at(el, path)
+    """xs:decimal(path): None when absent; a non-decimal or a second node raises."""
+    return _xdec(el, path)
+
+
+def _max2(el: Element, path: str) -> bool:
+    """BR-DEC: string-length(substring-after(path,'.')) <= 2 (a second node is an error)."""
+    node = _one(el, path)
+    return node is None or decimals(sv(node)) <= 2
 
 
 def _sum(elements: list[Element], path: str) -> Decimal:
@@ -94,13 +100,55 @@ def _ge0(el: Element, path: str) -> bool:
     return any((v := number(sv(x))) is not None and v >= 0 for x in each(el, path))
 
 
+def _one(el: Element, path: str) -> Element | None:
+    """The node at path where XPath takes one item (normalize-space(), substring(), xs:date(),
+    xs:decimal()): None when absent; more than one is a type error (XPTY0004)."""
+    nodes = every(el, path)
+    if len(nodes) > 1:
+        raise TypeError(f"more than one {path}")
+    return nodes[0] if nodes else None
+
+
+def _filled(el: Element, path: str) -> bool:
+    """normalize-space(path) != ''"""
+    node = _one(el, path)
+    return node is not None and norm(sv(node)) != ""
+
+
+def _norm1(el: Element, path: str) -> str:
+    """normalize-space(path) of at most one node ('' when absent)."""
+    node = _one(el, path)
+    return "" if node is None else norm(sv(node))
+
+
+def _xdec(el: Element, path: str) -> Decimal | None:
+    """xs:decimal(path): None for the empty sequence; a non-decimal value raises."""
+    node = _one(el, path)
+    if node is None:
+        return None
+    value = dec(sv(node))
+    if value is None:
+        raise ValueError(f"{path} is not a decimal")
+    return value
+
+
+def _date_start(value: str) -> int:
+    """xs:date(value) as the minute its day starts (UTC); not a date raises, like the cast."""
+    minutes = date_minutes(value)
+    if minutes is None:
+        raise ValueError(f"{value!r} is not an xs:date")
+    return minutes
+
+
 def _period_ok(el: Element, _doc: Doc) -> bool:
-    start, end = text(el, "cbc:StartDate"), text(el, "cbc:EndDate")
+    """BR-29/BR-30: (exists(cbc:EndDate) and exists(cbc:StartDate) and xs:date(cbc:EndDate) >=
+    xs:date(cbc:StartDate)) or not(exists(cbc:StartDate)) or not(exists(cbc:EndDate))"""
     if not exists(el, "cbc:StartDate") or not exists(el, "cbc:EndDate"):
         return True
-    if not (is_date(start.strip()) and is_date(end.strip())):
-        raise ValueError("not a date")
-    return end.strip() >= start.strip()
+    start, end = _one(el, "cbc:StartDate"), _one(el, "cbc:EndDate")
+    if start is None or end is None:  # cannot happen after the exists() above
+        return True
+    return _date_start(sv(end)) >= _date_start(sv(start))
 
 
 def _vat_category_id(el: Element, path: str) -> bool:
@@ -192,18 +240,25 @@ def _br_co_13(el: Element, _doc: Doc) -> bool:
 
 
 def _br_co_16(el: Element, _doc: Doc) -> bool:
-    """Amount due = total with VAT - paid amount + rounding amount (absent ones count as 0)."""
-    payable = _d(el, "cbc:PayableAmount")
-    with_vat = _d(el, "cbc:TaxInclusiveAmount")
-    if payable is None or with_vat is None:
-        return False
-    prepaid = _d(el, "cbc:PrepaidAmount") if exists(el, "cbc:PrepaidAmount") else ZERO
-    rounding = (
-        _d(el, "cbc:PayableRoundingAmount") if exists(el, "cbc:PayableRoundingAmount") else ZERO
-    )
-    if prepaid is None or rounding is None:
-        return False
-    return round2(payable - rounding) == round2(with_vat - prepaid)
+    """Amount due = total with VAT - paid amount + rounding amount, one branch per presence of
+    the paid and rounding amounts; only the differences are rounded, as officially:
+
+    paid only:    xs:decimal(Payable) = round((Incl - Paid) * 100) div 100
+    neither:      xs:decimal(Payable) = xs:decimal(Incl)
+    both:         round((Payable - Rounding) * 100) div 100 = round((Incl - Paid) * 100) div 100
+    rounding only: round((Payable - Rounding) * 100) div 100 = xs:decimal(Incl)
+    """
+    has_paid = exists(el, "cbc:PrepaidAmount")
+    has_rounding = exists(el, "cbc:PayableRoundingAmount")
+    payable = _xdec(el, "cbc:PayableAmount")
+    with_vat = _xdec(el, "cbc:TaxInclusiveAmount")
+    paid = _xdec(el, "cbc:PrepaidAmount") if has_paid else ZERO
+    rounding = _xdec(el, "cbc:PayableRoundingAmount") if has_rounding else ZERO
+    if payable is None or with_vat is None or paid is None or rounding is None:
+        return False  # an empty sequence compares false
+    due = round2(payable - rounding) if has_rounding else payable
+    owed = round2(with_vat - paid) if has_paid else with_vat
+    return due == owed
 
 
 @doc_fact
@@ -309,18 +364,20 @@ def _br_cl_08(el: Element, _doc: Doc) -> bool:
 
 
 def _br_61(el: Element, _doc: Doc) -> bool:
-    code = ntext(el, "cbc:PaymentMeansCode")
-    if code in ("30", "58"):
+    if _norm1(el, "cbc:PaymentMeansCode") in ("30", "58"):
         return exists(el, "cac:PayeeFinancialAccount/cbc:ID")
     return True
 
 
 def _br_co_09(el: Element, _doc: Doc) -> bool:
-    return text(el, "cbc:CompanyID")[:2] in _VAT_PREFIXES
+    """contains(' 1A AD ... ZW ', substring(cbc:CompanyID,1,2)); absent: substring is ''."""
+    node = _one(el, "cbc:CompanyID")
+    return ("" if node is None else sv(node))[:2] in _VAT_PREFIXES
 
 
 def _party_vat_scheme(el: Element, _doc: Doc) -> bool:
-    return any(norm(sv(x)).upper() == "VAT" for x in each(el, "cac:TaxScheme/cbc:ID"))
+    """cac:TaxScheme/(normalize-space(upper-case(cbc:ID)) = 'VAT')"""
+    return any(norm(sv(x).upper()) == "VAT" for x in each(el, "cac:TaxScheme/cbc:ID"))
 
 
 def _pm_credit_transfer(el: Element, _doc: Doc) -> bool:
@@ -331,13 +388,13 @@ def _pm_credit_transfer(el: Element, _doc: Doc) -> bool:
 
 
 def _br_co_19(el: Element, _doc: Doc) -> bool:
-    dated = exists(el, "cbc:StartDate") or exists(el, "cbc:EndDate")
-    coded = exists(el, "cbc:DescriptionCode")
-    return (dated and not coded) or (coded and not dated)
-
-
-def _br_51(el: Element, _doc: Doc) -> bool:
-    return len(text(el, "cbc:PrimaryAccountNumberID")) <= 10
+    """exists(cbc:StartDate) or exists(cbc:EndDate) or (exists(cbc:DescriptionCode) and
+    not(exists(cbc:StartDate)) and not(exists(cbc:EndDate))): a date, a code, or both."""
+    return (
+        exists(el, "cbc:StartDate")
+        or exists(el, "cbc:EndDate")
+        or exists(el, "cbc:DescriptionCode")
+    )
 
 
 def _br_co_03(el: Element, _doc: Doc) -> bool:
@@ -359,7 +416,7 @@ BEFORE_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-52",
             "Each Additional supporting document (BG-24) shall contain a Supporting document reference (BT-122).",
-            lambda e, d: nonempty(e, "cbc:ID"),
+            lambda e, d: _filled(e, "cbc:ID"),
         ),
     ),
     rule(
@@ -383,15 +440,15 @@ BEFORE_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-11",
             "The Buyer postal address shall contain a Buyer country code (BT-55).",
-            lambda e, d: nonempty(e, "cac:Country/cbc:IdentificationCode"),
+            lambda e, d: _filled(e, "cac:Country/cbc:IdentificationCode"),
         ),
     ),
     rule(
-        "cac:PaymentMeans/cac:CardAccount",
+        "cac:PaymentMeans/cac:CardAccount/cbc:PrimaryAccountNumberID",
         warning(
             "BR-51",
             "In accordance with card payments security standards an invoice should never include a full card primary account number (BT-87). At the moment PCI Security Standards Council has defined that the first 6 digits and last 4 digits are the maximum number of digits to be shown.",
-            _br_51,
+            lambda e, d: len(norm(sv(e))) <= 10,
         ),
     ),
     rule(
@@ -436,12 +493,12 @@ BEFORE_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-DEC-01",
             "The allowed maximum number of decimals for the Document level allowance amount (BT-92) is 2.",
-            lambda e, d: max2(e, "cbc:Amount"),
+            lambda e, d: _max2(e, "cbc:Amount"),
         ),
         fatal(
             "BR-DEC-02",
             "The allowed maximum number of decimals for the Document level allowance base amount (BT-93) is 2.",
-            lambda e, d: max2(e, "cbc:BaseAmount"),
+            lambda e, d: _max2(e, "cbc:BaseAmount"),
         ),
         where=is_allowance,
     ),
@@ -479,12 +536,12 @@ BEFORE_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-DEC-05",
             "The allowed maximum number of decimals for the Document level charge amount (BT-99) is 2.",
-            lambda e, d: max2(e, "cbc:Amount"),
+            lambda e, d: _max2(e, "cbc:Amount"),
         ),
         fatal(
             "BR-DEC-06",
             "The allowed maximum number of decimals for the Document level charge base amount (BT-100) is 2.",
-            lambda e, d: max2(e, "cbc:BaseAmount"),
+            lambda e, d: _max2(e, "cbc:BaseAmount"),
         ),
         where=is_charge,
     ),
@@ -538,42 +595,42 @@ BEFORE_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-DEC-09",
             "The allowed maximum number of decimals for the Sum of Invoice line net amount (BT-106) is 2.",
-            lambda e, d: max2(e, "cbc:LineExtensionAmount"),
+            lambda e, d: _max2(e, "cbc:LineExtensionAmount"),
         ),
         fatal(
             "BR-DEC-10",
             "The allowed maximum number of decimals for the Sum of allowanced on document level (BT-107) is 2.",
-            lambda e, d: max2(e, "cbc:AllowanceTotalAmount"),
+            lambda e, d: _max2(e, "cbc:AllowanceTotalAmount"),
         ),
         fatal(
             "BR-DEC-11",
             "The allowed maximum number of decimals for the Sum of charges on document level (BT-108) is 2.",
-            lambda e, d: max2(e, "cbc:ChargeTotalAmount"),
+            lambda e, d: _max2(e, "cbc:ChargeTotalAmount"),
         ),
         fatal(
             "BR-DEC-12",
             "The allowed maximum number of decimals for the Invoice total amount without VAT (BT-109) is 2.",
-            lambda e, d: max2(e, "cbc:TaxExclusiveAmount"),
+            lambda e, d: _max2(e, "cbc:TaxExclusiveAmount"),
         ),
         fatal(
             "BR-DEC-14",
             "The allowed maximum number of decimals for the Invoice total amount with VAT (BT-112) is 2.",
-            lambda e, d: max2(e, "cbc:TaxInclusiveAmount"),
+            lambda e, d: _max2(e, "cbc:TaxInclusiveAmount"),
         ),
         fatal(
             "BR-DEC-16",
             "The allowed maximum number of decimals for the Paid amount (BT-113) is 2.",
-            lambda e, d: max2(e, "cbc:PrepaidAmount"),
+            lambda e, d: _max2(e, "cbc:PrepaidAmount"),
         ),
         fatal(
             "BR-DEC-17",
             "The allowed maximum number of decimals for the Rounding amount (BT-114) is 2.",
-            lambda e, d: max2(e, "cbc:PayableRoundingAmount"),
+            lambda e, d: _max2(e, "cbc:PayableRoundingAmount"),
         ),
         fatal(
             "BR-DEC-18",
             "The allowed maximum number of decimals for the Amount due for payment (BT-115) is 2.",
-            lambda e, d: max2(e, "cbc:PayableAmount"),
+            lambda e, d: _max2(e, "cbc:PayableAmount"),
         ),
     ),
 )
@@ -582,39 +639,39 @@ ROOT_ASSERTS = (
     fatal(
         "BR-01",
         "An Invoice shall have a Specification identifier (BT-24).",
-        lambda e, d: nonempty(e, "cbc:CustomizationID"),
+        lambda e, d: _filled(e, "cbc:CustomizationID"),
     ),
     fatal(
         "BR-02",
         "An Invoice shall have an Invoice number (BT-1).",
-        lambda e, d: nonempty(e, "cbc:ID"),
+        lambda e, d: _filled(e, "cbc:ID"),
     ),
     fatal(
         "BR-03",
         "An Invoice shall have an Invoice issue date (BT-2).",
-        lambda e, d: nonempty(e, "cbc:IssueDate"),
+        lambda e, d: _filled(e, "cbc:IssueDate"),
     ),
     fatal(
         "BR-04",
         "An Invoice shall have an Invoice type code (BT-3).",
-        lambda e, d: nonempty(e, "cbc:InvoiceTypeCode") or nonempty(e, "cbc:CreditNoteTypeCode"),
+        lambda e, d: _filled(e, "cbc:InvoiceTypeCode") or _filled(e, "cbc:CreditNoteTypeCode"),
     ),
     fatal(
         "BR-05",
         "An Invoice shall have an Invoice currency code (BT-5).",
-        lambda e, d: nonempty(e, "cbc:DocumentCurrencyCode"),
+        lambda e, d: _filled(e, "cbc:DocumentCurrencyCode"),
     ),
     fatal(
         "BR-06",
         "An Invoice shall contain the Seller name (BT-27).",
-        lambda e, d: nonempty(
+        lambda e, d: _filled(
             e, "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName"
         ),
     ),
     fatal(
         "BR-07",
         "An Invoice shall contain the Buyer name (BT-44).",
-        lambda e, d: nonempty(
+        lambda e, d: _filled(
             e, "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName"
         ),
     ),
@@ -686,7 +743,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-21",
             "Each Invoice line (BG-25) shall have an Invoice line identifier (BT-126).",
-            lambda e, d: nonempty(e, "cbc:ID"),
+            lambda e, d: _filled(e, "cbc:ID"),
         ),
         fatal(
             "BR-22",
@@ -709,7 +766,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-25",
             "Each Invoice line (BG-25) shall contain the Item name (BT-153).",
-            lambda e, d: nonempty(e, "cac:Item/cbc:Name"),
+            lambda e, d: _filled(e, "cac:Item/cbc:Name"),
         ),
         fatal(
             "BR-26",
@@ -737,7 +794,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-DEC-23",
             "The allowed maximum number of decimals for the Invoice line net amount (BT-131) is 2.",
-            lambda e, d: max2(e, "cbc:LineExtensionAmount"),
+            lambda e, d: _max2(e, "cbc:LineExtensionAmount"),
         ),
     ),
     rule(
@@ -769,12 +826,12 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-DEC-24",
             "The allowed maximum number of decimals for the Invoice line allowance amount (BT-136) is 2.",
-            lambda e, d: max2(e, "cbc:Amount"),
+            lambda e, d: _max2(e, "cbc:Amount"),
         ),
         fatal(
             "BR-DEC-25",
             "The allowed maximum number of decimals for the Invoice line allowance base amount (BT-137) is 2.",
-            lambda e, d: max2(e, "cbc:BaseAmount"),
+            lambda e, d: _max2(e, "cbc:BaseAmount"),
         ),
         where=is_allowance,
     ),
@@ -807,12 +864,12 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-DEC-27",
             "The allowed maximum number of decimals for the Invoice line charge amount (BT-141) is 2.",
-            lambda e, d: max2(e, "cbc:Amount"),
+            lambda e, d: _max2(e, "cbc:Amount"),
         ),
         fatal(
             "BR-DEC-28",
             "The allowed maximum number of decimals for the Invoice line charge base amount (BT-142) is 2.",
-            lambda e, d: max2(e, "cbc:BaseAmount"),
+            lambda e, d: _max2(e, "cbc:BaseAmount"),
         ),
         where=is_charge,
     ),
@@ -883,7 +940,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-50",
             "A Payment account identifier (BT-84) shall be present if Credit transfer (BG-17) information is provided in the Invoice.",
-            lambda e, d: nonempty(e, "cbc:ID"),
+            lambda e, d: _filled(e, "cbc:ID"),
         ),
         where=_pm_credit_transfer,
     ),
@@ -936,7 +993,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-09",
             "The Seller postal address (BG-5) shall contain a Seller country code (BT-40).",
-            lambda e, d: nonempty(e, "cac:Country/cbc:IdentificationCode"),
+            lambda e, d: _filled(e, "cac:Country/cbc:IdentificationCode"),
         ),
     ),
     rule(
@@ -944,7 +1001,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-18",
             "The Seller tax representative name (BT-62) shall be provided in the Invoice, if the Seller (BG-4) has a Seller tax representative party (BG-11)",
-            lambda e, d: nonempty(e, "cac:PartyName/cbc:Name"),
+            lambda e, d: _filled(e, "cac:PartyName/cbc:Name"),
         ),
         fatal(
             "BR-19",
@@ -965,7 +1022,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-20",
             "The Seller tax representative postal address (BG-12) shall contain a Tax representative country code (BT-69), if the Seller (BG-4) has a Seller tax representative party (BG-11).",
-            lambda e, d: nonempty(e, "cac:Country/cbc:IdentificationCode"),
+            lambda e, d: _filled(e, "cac:Country/cbc:IdentificationCode"),
         ),
     ),
     rule(
@@ -997,7 +1054,7 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
             "BR-48",
             "Each VAT breakdown (BG-23) shall have a VAT category rate (BT-119), except if the Invoice is not subject to VAT.",
             lambda e, d: any(
-                is_vat(c) and (exists(c, "cbc:Percent") or ntext(c, "cbc:ID") == "O")
+                is_vat(c) and (exists(c, "cbc:Percent") or _norm1(c, "cbc:ID") == "O")
                 for c in every(e, "cac:TaxCategory")
             ),
         ),
@@ -1009,12 +1066,12 @@ AFTER_ROOT: tuple[RuleContext, ...] = (
         fatal(
             "BR-DEC-19",
             "The allowed maximum number of decimals for the VAT category taxable amount (BT-116) is 2.",
-            lambda e, d: max2(e, "cbc:TaxableAmount"),
+            lambda e, d: _max2(e, "cbc:TaxableAmount"),
         ),
         fatal(
             "BR-DEC-20",
             "The allowed maximum number of decimals for the VAT category tax amount (BT-117) is 2.",
-            lambda e, d: max2(e, "cbc:TaxAmount"),
+            lambda e, d: _max2(e, "cbc:TaxAmount"),
         ),
     ),
     rule(
