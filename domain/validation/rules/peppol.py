@@ -23,10 +23,11 @@ from domain.validation.engine import (
     rule,
     warning,
 )
-from domain.validation.rules.common import charge_indicator, mod11_no
+from domain.validation.rules.common import mod11_no
 from domain.validation.values import (
     ONE,
     ZERO,
+    date_minutes,
     dec,
     dec_at,
     dec_or,
@@ -34,7 +35,6 @@ from domain.validation.values import (
     every,
     exists,
     first,
-    is_date,
     norm,
     ntext,
     round2,
@@ -42,7 +42,8 @@ from domain.validation.values import (
     text,
 )
 
-_PROFILE = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
+# The official regex as written: its dots are not escaped, so they match any character.
+_PROFILE = re.compile(r"urn:fdc:peppol.eu:2017:poacc:billing:([0-9]{2}):1.0")
 
 
 @doc_fact
@@ -109,6 +110,28 @@ def customer_country(doc: Doc) -> str:
     return "XX"
 
 
+def _text_nodes(el: Element) -> list[str]:
+    """The text node children of el (`text()`): a comment or child element splits them."""
+    return [t for t in (el.text, *(child.tail for child in el)) if t]
+
+
+def _one_text(el: Element) -> str | None:
+    """`text()` where one item is expected: None for no text node; more than one is the
+    XPath type error XPTY0004."""
+    nodes = _text_nodes(el)
+    if len(nodes) > 1:
+        raise ValueError("more than one text node")
+    return nodes[0] if nodes else None
+
+
+def _path_text(el: Element, path: str) -> str:
+    """normalize-space(path/text()): '' when there is no text node, an error for several."""
+    nodes = [t for node in each(el, path) for t in _text_nodes(node)]
+    if len(nodes) > 1:
+        raise ValueError(f"more than one text node at {path}")
+    return norm(nodes[0]) if nodes else ""
+
+
 def _slack(expected: Decimal, value: Decimal, slack: Decimal) -> bool:
     return expected + slack >= value and expected - slack <= value
 
@@ -128,7 +151,7 @@ def _r040(el: Element, _doc: Doc) -> bool:
 
 
 def _r043(el: Element, _doc: Doc) -> bool:
-    return ntext(el, "cbc:ChargeIndicator") in ("true", "false")
+    return _path_text(el, "cbc:ChargeIndicator") in ("true", "false")
 
 
 def _r120(el: Element, doc: Doc) -> bool:
@@ -180,24 +203,43 @@ def _r130(el: Element, doc: Doc) -> bool:
     return any(el.get("unitCode") == q.get("unitCode") for q in each(line, path))
 
 
-def _r110(el: Element, doc: Doc) -> bool:
-    start = text(doc.root, "cac:InvoicePeriod/cbc:StartDate").strip()
-    own = (el.text or "").strip()
-    if not (is_date(own) and is_date(start)):
-        raise ValueError("date")
-    return own >= start
+def _line_period(field: str, later: bool) -> Callable[[Element, Doc], bool]:
+    """R110/R111: xs:date(text()) >= (<=) xs:date(../../../cac:InvoicePeriod/cbc:<field>)."""
+
+    def check(el: Element, _doc: Doc) -> bool:
+        own = _one_text(el)
+        if own is None:
+            return False  # xs:date(()) is empty: the comparison is false
+        document = _document_of(el)
+        refs = [] if document is None else every(document, f"cac:InvoicePeriod/cbc:{field}")
+        if len(refs) > 1:
+            raise ValueError("xs:date of more than one date")
+        own_date = date_minutes(own)
+        ref_date = date_minutes(sv(refs[0])) if refs else None
+        if own_date is None or (refs and ref_date is None):
+            raise ValueError("not castable as xs:date")
+        if ref_date is None:
+            return False
+        return own_date >= ref_date if later else own_date <= ref_date
+
+    return check
 
 
-def _r111(el: Element, doc: Doc) -> bool:
-    end = text(doc.root, "cac:InvoicePeriod/cbc:EndDate").strip()
-    own = (el.text or "").strip()
-    if not (is_date(own) and is_date(end)):
-        raise ValueError("date")
-    return own <= end
+def _document_of(el: Element) -> Element | None:
+    """../../.. of a line period date: the invoice or credit note holding the line."""
+    period = el.getparent()
+    line = None if period is None else period.getparent()
+    return None if line is None else line.getparent()
 
 
-def _root_has(path: str) -> Callable[[Element, Doc], bool]:
-    return lambda _el, doc: exists(doc.root, path)
+def _document_has(path: str) -> Callable[[Element, Doc], bool]:
+    """The predicate on the document step: ubl-invoice:Invoice[<path>]/..."""
+
+    def where(el: Element, _doc: Doc) -> bool:
+        document = _document_of(el)
+        return document is not None and exists(document, path)
+
+    return where
 
 
 def _r055(el: Element, _doc: Doc) -> bool:
@@ -206,21 +248,29 @@ def _r055(el: Element, _doc: Doc) -> bool:
     tax_currency = ntext(el, "cbc:TaxCurrencyCode")
     doc_currency = ntext(el, "cbc:DocumentCurrencyCode")
     amounts = every(el, "cac:TaxTotal/cbc:TaxAmount")
-    in_tax = [
-        v for x in amounts if x.get("currencyID") == tax_currency and (v := dec(sv(x))) is not None
-    ]
-    in_doc = [
-        v for x in amounts if x.get("currencyID") == doc_currency and (v := dec(sv(x))) is not None
-    ]
+    in_tax = [_double(sv(x)) for x in amounts if x.get("currencyID") == tax_currency]
+    in_doc = [_double(sv(x)) for x in amounts if x.get("currencyID") == doc_currency]
     if any(v <= 0 for v in in_tax) and any(v <= 0 for v in in_doc):
         return True
     return any(v >= 0 for v in in_tax) and any(v >= 0 for v in in_doc)
 
 
+_XS_DOUBLE = re.compile(r"[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|INF)|NaN")
+
+
+def _double(value: str) -> float:
+    """An untyped value compared with a number: cast to xs:double (NaN compares false);
+    a value that is not a double is the cast error FORG0001."""
+    value = value.strip(" \t\n\r")
+    if not _XS_DOUBLE.fullmatch(value):
+        raise ValueError(f"not castable as xs:double: {value!r}")
+    return float(value)
+
+
 def _r005(el: Element, _doc: Doc) -> bool:
     parent = el.getparent()
-    document_currency = "" if parent is None else text(parent, "cbc:DocumentCurrencyCode")
-    return norm(el.text) != norm(document_currency)
+    document_currency = "" if parent is None else _path_text(parent, "cbc:DocumentCurrencyCode")
+    return norm(_one_text(el)) != document_currency
 
 
 def _r054(el: Element, _doc: Doc) -> bool:
@@ -253,10 +303,6 @@ def _tax_total_with_subtotal(el: Element, _doc: Doc) -> bool:
 def _r051(el: Element, doc: Doc) -> bool:
     currencies = [sv(x) for x in each(doc.root, "cbc:DocumentCurrencyCode")]
     return el.get("currencyID") in currencies
-
-
-def _root_with_period(path: str) -> Callable[[Element, Doc], bool]:
-    return lambda _el, doc: exists(doc.root, path)
 
 
 def _gln(value: str) -> bool:
@@ -336,10 +382,6 @@ def luhn_se(value: str) -> bool:
     return check.isdigit() and (10 - total % 10) % 10 == int(check)
 
 
-def _scheme_context(scheme: str, *, endpoint_only: bool = False) -> RuleContext:
-    raise NotImplementedError
-
-
 def _scheme(code: str) -> Callable[[Element, Doc], bool]:
     return lambda el, _doc: el.get("schemeID") == code
 
@@ -362,7 +404,7 @@ def _common(
 
 
 def _dk_cvr(el: Element, _doc: Doc) -> bool:
-    value = el.text or ""
+    value = sv(el)
     digits = value[2:] if value[:2] == "DK" else value
     return len(digits) == 8 and digits.isascii() and digits.isdigit()
 
@@ -383,13 +425,13 @@ def _empty_leaf(el: Element, doc: Doc) -> bool:
 
 
 def _date_ok(el: Element, _doc: Doc) -> bool:
-    value = el.text or ""
-    return len(value) == 10 and is_date(value)
+    """string-length(text()) = 10 and (string(.) castable as xs:date)"""
+    return len(_one_text(el) or "") == 10 and date_minutes(sv(el)) is not None
 
 
 def _in(name: str, attribute: str | None = None) -> Callable[[Element, Doc], bool]:
     def check(el: Element, _doc: Doc) -> bool:
-        raw = el.get(attribute) if attribute else norm(el.text)
+        raw = el.get(attribute) if attribute else norm(_one_text(el))
         return raw in codes(name)
 
     return check
@@ -402,17 +444,15 @@ _P0101 = frozenset("381 396 81 83 532".split())
 
 
 def _p0100(el: Element, doc: Doc) -> bool:
-    return profile(doc) != "01" or norm(el.text) in _P0100
+    return profile(doc) != "01" or norm(_one_text(el)) in _P0100
 
 
 def _p0101(el: Element, doc: Doc) -> bool:
-    return profile(doc) != "01" or norm(el.text) in _P0101
+    return profile(doc) != "01" or norm(_one_text(el)) in _P0101
 
 
 def _p0112(el: Element, doc: Doc) -> bool:
-    from domain.validation.rules.national import customer_is_de, supplier_is_de
-
-    return norm(sv(el)) not in ("326", "384") or (supplier_is_de(doc) and customer_is_de(doc))
+    return norm(sv(el)) not in ("326", "384") or both_german(doc)
 
 
 def _exemption(code: str) -> Callable[[Element, Doc], bool]:
@@ -442,10 +482,6 @@ _ALL_AMOUNTS = (
     "cbc:AllowanceTotalAmount | cbc:ChargeTotalAmount | cbc:PrepaidAmount | "
     "cbc:PayableRoundingAmount | cbc:PayableAmount"
 )
-
-
-def _price_allowance(el: Element, _doc: Doc) -> bool:
-    return True
 
 
 EMPTY = Pattern(
@@ -517,9 +553,7 @@ TRANSACTION = Pattern(
             fatal(
                 "PEPPOL-EN16931-R004",
                 "Specification identifier MUST have the value 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0'.",
-                lambda e, d: norm(
-                    ((x := first(e, "cbc:CustomizationID")) is not None and x.text) or ""
-                ).startswith(
+                lambda e, d: _path_text(e, "cbc:CustomizationID").startswith(
                     "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
                 ),
             ),
@@ -624,18 +658,18 @@ TRANSACTION = Pattern(
             fatal(
                 "PEPPOL-EN16931-R110",
                 "Start date of line period MUST be within invoice period.",
-                _r110,
+                _line_period("StartDate", later=True),
             ),
-            where=_root_with_period("cac:InvoicePeriod/cbc:StartDate"),
+            where=_document_has("cac:InvoicePeriod/cbc:StartDate"),
         ),
         rule(
             "ubl:Invoice/cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate | cn:CreditNote/cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate",
             fatal(
                 "PEPPOL-EN16931-R111",
                 "End date of line period MUST be within invoice period.",
-                _r111,
+                _line_period("EndDate", later=False),
             ),
-            where=_root_with_period("cac:InvoicePeriod/cbc:EndDate"),
+            where=_document_has("cac:InvoicePeriod/cbc:EndDate"),
         ),
         rule(
             "cac:InvoiceLine | cac:CreditNoteLine",
@@ -771,7 +805,7 @@ CODES = Pattern(
             fatal(
                 "PEPPOL-EN16931-CL001",
                 "Mime code must be according to subset of IANA code list.",
-                lambda e, d: e.get("mimeCode") in codes("mime"),
+                lambda e, d: e.get("mimeCode") in codes("peppol_mime"),
             ),
             where=lambda e, d: e.get("mimeCode") is not None,
         ),
@@ -780,7 +814,7 @@ CODES = Pattern(
             fatal(
                 "PEPPOL-EN16931-CL002",
                 "Reason code MUST be according to subset of UNCL 5189 D.16B.",
-                _in("uncl5189"),
+                _in("peppol_uncl5189"),
             ),
             where=lambda e, d: (
                 (p := e.getparent()) is not None
@@ -804,7 +838,7 @@ CODES = Pattern(
             fatal(
                 "PEPPOL-EN16931-CL006",
                 "Invoice period description code must be according to UNCL 2005 D.16B.",
-                _in("uncl2005"),
+                _in("peppol_uncl2005"),
             ),
         ),
         rule(
@@ -925,5 +959,3 @@ CODES = Pattern(
 )
 
 PATTERNS = (EMPTY, CREDIT_NOTE, TRANSACTION, CODES)
-
-_unused = (charge_indicator, _root_has, _price_allowance, _scheme_context)
