@@ -36,6 +36,7 @@ class Broker:
     processor: Processor
 
     def close(self) -> None:
+        self.processor.delivery.close()
         self.store.close()
         self.app.close()
 

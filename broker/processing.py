@@ -13,8 +13,11 @@ import asyncio
 import random
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 from uuid import UUID
 
 import structlog
@@ -37,8 +40,20 @@ from projections.store import ReadStore
 
 log = structlog.get_logger("autotrans.workers")
 
-# A claimed delivery: the transmission (Attempted recorded), its invoice, the options to use.
-Claim = tuple[Transmission, Invoice, dict[str, str]]
+
+@dataclass
+class Claim:
+    """A claimed delivery: the transmission (Attempted recorded), its invoice, the options to
+    use, and the document (or why it could not be read)."""
+
+    transmission: Transmission
+    invoice: Invoice
+    options: dict[str, str]
+    body: bytes | None = None
+    missing: str | None = None
+
+
+T = TypeVar("T")
 
 
 class LogFollower:
@@ -114,6 +129,16 @@ class DeliveryWorker:
         self.concurrency = concurrency
         # Called with (transmission, invoice) after each attempt, e.g. to count outcomes.
         self.observers: list[Callable[[Transmission, Invoice], None]] = []
+        # The worker's database and document-store calls, one at a time, off the event loop:
+        # in order, as they ran before, without threads of one worker waiting on each other's
+        # write locks.
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delivery-io")
+
+    async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._io, partial(fn, *args))
+
+    def close(self) -> None:
+        self._io.shutdown(wait=True)
 
     def due(self, now: datetime, limit: int = 500) -> list[UUID]:
         """Transmissions whose next attempt is due (by the read model; the aggregate decides)."""
@@ -135,51 +160,90 @@ class DeliveryWorker:
         return datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
 
     async def deliver_due(self) -> int:
-        """Deliver what is due, up to `concurrency` at a time: a transmission is claimed (records
-        `Attempted`) right before it is sent, as soon as a slot is free, and each outcome is
-        recorded as soon as it is known. Database and document-store calls run in worker
-        threads, so a slow or locked database never stalls the event loop (and the API)."""
-        due = deque(await asyncio.to_thread(self.due, self.app.clock(), self.batch_size))
+        """Deliver what is due, up to `concurrency` at a time. A transmission is claimed (records
+        `Attempted`) right before it is sent, as soon as a slot is free; each outcome is recorded
+        as soon as it is known. The database and document-store work of a turn (outcomes of the
+        deliveries that just finished, claims for the free slots, their documents) is one call
+        off the event loop, so a slow or locked database never stalls the loop (and the API),
+        and a busy loop costs one thread hand-over per turn, not one per call."""
+        due = deque(await self._off_loop(self.due, self.app.clock(), self.batch_size))
         done = 0
-        running: set[asyncio.Task[None]] = set()
+        running: set[asyncio.Task[Claim]] = set()
+        finished: list[Claim] = []
         try:
-            while due or running:
-                free = self.concurrency - len(running)
-                if due and free > 0:
-                    ids = [due.popleft() for _ in range(min(free, len(due)))]
-                    claimed = await asyncio.to_thread(self._claim, ids, self.app.clock())
-                    running.update(asyncio.create_task(self._deliver(c)) for c in claimed)
-                    done += len(claimed)
+            while due or running or finished:
+                ids = [due.popleft() for _ in range(min(self.concurrency - len(running), len(due)))]
+                settled, finished = finished, []
+                claimed = await self._settle(settled, ids)
+                self._observe(settled)
+                running.update(asyncio.create_task(self._deliver(c)) for c in claimed)
+                done += len(claimed)
                 if running:
-                    finished, running = await asyncio.wait(
+                    completed, running = await asyncio.wait(
                         running, return_when=asyncio.FIRST_COMPLETED
                     )
-                    for task in finished:
-                        task.result()
+                    finished.extend(task.result() for task in completed)
         except asyncio.CancelledError:
             for task in running:
                 task.cancel()  # each releases its claim (see _deliver)
             await asyncio.gather(*running, return_exceptions=True)
+            for claim in finished:
+                self._record_outcome(claim)
             raise
         return done
 
-    async def _deliver(self, claim: Claim) -> None:
-        transmission, invoice, options = claim
+    async def _settle(self, finished: list[Claim], due: list[UUID]) -> list[Claim]:
+        """Record the finished outcomes, then claim `due`, in one call off the loop. Cancelled
+        meanwhile: the call still completes (a thread cannot be stopped), and what it claimed
+        is released before the cancellation goes on."""
+        if not finished and not due:
+            return []
+        call = asyncio.get_running_loop().run_in_executor(
+            self._io, self._settle_now, finished, due, self.app.clock()
+        )
         try:
-            await self._attempt(transmission, invoice, options)
+            return await asyncio.shield(call)
+        except asyncio.CancelledError:
+            for claim in await call:
+                self._interrupted(claim)
+                self._record_outcome(claim)
+            raise
+
+    def _settle_now(self, finished: list[Claim], due: list[UUID], now: datetime) -> list[Claim]:
+        for claim in finished:
+            self._record_outcome(claim)
+        claimed = self._claim(due, now) if due else []
+        for claim in claimed:
+            try:
+                claim.body = self.app.document(claim.invoice)
+            except DocumentNotFound as e:
+                claim.missing = str(e)
+        return claimed
+
+    async def _deliver(self, claim: Claim) -> Claim:
+        """Send one claimed transmission; the claim comes back with the aggregates changed to say
+        what happened, to be recorded."""
+        try:
+            await self._attempt(claim)
         except asyncio.CancelledError:
             # Shutting down mid-attempt: release the claim so any worker may retry it now.
-            self._interrupted(transmission, invoice)
-            self._record_outcome(transmission, invoice)
+            self._interrupted(claim)
+            self._record_outcome(claim)
             raise
-        await asyncio.to_thread(self._record_outcome, transmission, invoice)
-        for observe in self.observers:
-            try:
-                observe(transmission, invoice)
-            except Exception:
-                log.exception("delivery.observer_failed", transmission_id=str(transmission.id))
+        return claim
 
-    def _record_outcome(self, transmission: Transmission, invoice: Invoice) -> None:
+    def _observe(self, settled: list[Claim]) -> None:
+        for claim in settled:
+            for observe in self.observers:
+                try:
+                    observe(claim.transmission, claim.invoice)
+                except Exception:
+                    log.exception(
+                        "delivery.observer_failed", transmission_id=str(claim.transmission.id)
+                    )
+
+    def _record_outcome(self, claim: Claim) -> None:
+        transmission, invoice = claim.transmission, claim.invoice
         try:
             self.app.record(None, transmission, invoice)
         except IntegrityError:
@@ -190,7 +254,8 @@ class DeliveryWorker:
                 invoice_id=str(invoice.id),
             )
 
-    def _interrupted(self, transmission: Transmission, invoice: Invoice) -> None:
+    def _interrupted(self, claim: Claim) -> None:
+        transmission, invoice = claim.transmission, claim.invoice
         at = self.app.clock()
         reason = "delivery interrupted by shutdown; the peer may or may not have it"
         transmission.fail(reason=reason, retryable=True, next_attempt_at=at, at=at)
@@ -205,7 +270,9 @@ class DeliveryWorker:
             invoice = reads.get(transmission.invoice_id, Invoice)
             assert invoice is not None, f"transmission {transmission.id} has no invoice"
             transmission.attempt(at=now)
-            return transmission, invoice, self.app.delivery_options(invoice, transmission, reads)
+            return Claim(
+                transmission, invoice, self.app.delivery_options(invoice, transmission, reads)
+            )
 
         claimed = []
         for transmission_id in due:
@@ -213,12 +280,12 @@ class DeliveryWorker:
             if transmission is not None and transmission.is_due(now, self.attempt_timeout):
                 claimed.append(claim(transmission))
         try:
-            self.app.record(None, *(t for t, _, _ in claimed))
+            self.app.record(None, *(c.transmission for c in claimed))
         except IntegrityError:
             # Another worker claimed some of them: claim one by one, keep what we got.
             mine = []
-            for transmission, _, _ in claimed:
-                fresh = self.app.get_transmission(transmission.id)
+            for stale in claimed:
+                fresh = self.app.get_transmission(stale.transmission.id)
                 if fresh is None or not fresh.is_due(now, self.attempt_timeout):
                     continue
                 attempt = claim(fresh)
@@ -230,20 +297,18 @@ class DeliveryWorker:
             return mine
         return claimed
 
-    async def _attempt(
-        self, transmission: Transmission, invoice: Invoice, options: dict[str, str]
-    ) -> None:
+    async def _attempt(self, claim: Claim) -> None:
         """Send over the channel and change the aggregates to say what happened."""
+        transmission, invoice, options = claim.transmission, claim.invoice, claim.options
         bound = log.bind(
             invoice_id=str(invoice.id), transmission_id=str(transmission.id), client=invoice.client
         )
         destination = Destination(transmission.channel, transmission.destination, options)
         channel = self.channels.get(transmission.channel)
         try:
-            try:
-                body = await asyncio.to_thread(self.app.document, invoice)
-            except DocumentNotFound as e:
-                raise PermanentDeliveryError(f"document missing from the store: {e}") from None
+            body = claim.body
+            if body is None:
+                raise PermanentDeliveryError(f"document missing from the store: {claim.missing}")
             outgoing = OutgoingDocument(
                 transmission_id=str(transmission.id),
                 invoice_id=str(invoice.id),

@@ -51,7 +51,8 @@ def test_crashed_attempt_is_retried_after_the_timeout_with_the_same_message_id(
         first.projections.catch_up()
         # The first process claims the delivery and sends it ... and dies before recording.
         worker = processor.delivery
-        [(transmission, invoice, _)] = worker._claim(worker.due(clock.now), clock.now)
+        [claim] = worker._claim(worker.due(clock.now), clock.now)
+        transmission, invoice = claim.transmission, claim.invoice
         channel = worker.channels["email"]
         document = OutgoingDocument(
             transmission_id=str(transmission.id),
