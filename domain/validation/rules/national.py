@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -32,6 +33,25 @@ def _postal_country(doc: Doc, party: str) -> str:
     )
 
 
+# xs:double lexical forms (XSD 1.0), what number() casts; anything else is NaN. Unlike
+# values.number, INF and -INF are numbers here: string(number('INF')) is 'INF', not 'NaN'.
+_XS_DOUBLE = re.compile(
+    r"[ \t\n\r]*(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?INF|NaN)[ \t\n\r]*"
+)
+
+
+def xs_double(value: str) -> float:
+    """number(value) of a string: its xs:double, NaN when it is not castable."""
+    if _XS_DOUBLE.fullmatch(value) is None:
+        return math.nan
+    return float(value.strip())
+
+
+def is_nan(value: str) -> bool:
+    """string(number(value)) = 'NaN'."""
+    return math.isnan(xs_double(value))
+
+
 @doc_fact
 def supplier_is_de(doc: Doc) -> bool:
     return norm(_postal_country(doc, "AccountingSupplierParty")).upper() == "DE"
@@ -45,26 +65,38 @@ def customer_is_de(doc: Doc) -> bool:
 # ---- Norway ---------------------------------------------------------------------------------
 
 
-def _no_r_001(el: Element, _doc: Doc) -> bool:
-    vat = [
-        sv(c)
-        for pts in each(el, "cac:PartyTaxScheme")
-        if ntext(pts, "cac:TaxScheme/cbc:ID") == "VAT"
-        for c in each(pts, "cbc:CompanyID")
+def _tax_schemes(party: Element, scheme: str) -> list[Element]:
+    """cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = scheme]"""
+    return [
+        pts
+        for pts in each(party, "cac:PartyTaxScheme")
+        if ntext(pts, "cac:TaxScheme/cbc:ID") == scheme
     ]
-    if not any(v[:2] == "NO" for v in vat):
+
+
+_NO_VAT = re.compile(r"[0-9]{9}MVA")
+
+
+def _no_r_001(el: Element, _doc: Doc) -> bool:
+    """A NO-prefixed VAT number is NO + a MOD11-valid organisation number + MVA.
+
+    The official test takes the VAT schemes' CompanyID as one value once one of them starts
+    with NO: with two VAT tax schemes, matches() and substring() get a sequence and raise, and
+    the assert fails (regex anchors are XPath's: '$' is the very end of the value)."""
+    schemes = _tax_schemes(el, "VAT")
+    if not any(text(pts, "cbc:CompanyID")[:2] == "NO" for pts in schemes):
         return True
-    return any(
-        v[:2] == "NO" and re.search(r"^[0-9]{9}MVA$", v[2:]) is not None and mod11_no(v[2:11])
-        for v in vat
-    )
+    if len(schemes) != 1:
+        return False
+    value = text(schemes[0], "cbc:CompanyID")
+    return _NO_VAT.fullmatch(value[2:]) is not None and mod11_no(value[2:11])
 
 
 def _no_r_002(el: Element, _doc: Doc) -> bool:
-    for pts in each(el, "cac:PartyTaxScheme"):
-        if ntext(pts, "cac:TaxScheme/cbc:ID") == "TAX":
-            return ntext(pts, "cbc:CompanyID") == "Foretaksregisteret"
-    return False
+    """normalize-space(cac:PartyTaxScheme[TAX]/cbc:CompanyID) = 'Foretaksregisteret': the one
+    CompanyID of the TAX schemes; none gives '', several make normalize-space() raise."""
+    ids = [c for pts in _tax_schemes(el, "TAX") for c in each(pts, "cbc:CompanyID")]
+    return len(ids) == 1 and norm(sv(ids[0])) == "Foretaksregisteret"
 
 
 NORWAY = Pattern(
@@ -132,11 +164,11 @@ def _dk_r_008(el: Element, _doc: Doc) -> bool:
         return True
     return (
         _payment_id(el)[:3] in ("01#", "04#", "15#")
-        and _GIRO_ACCOUNT.search(text(el, "cac:PayeeFinancialAccount/cbc:ID")) is not None
+        and _GIRO_ACCOUNT.fullmatch(text(el, "cac:PayeeFinancialAccount/cbc:ID")) is not None
     )
 
 
-_GIRO_ACCOUNT = re.compile(r"^[0-9]{7,8}$")
+_GIRO_ACCOUNT = re.compile(r"[0-9]{7,8}")
 
 
 def _dk_r_009(el: Element, _doc: Doc) -> bool:
@@ -191,8 +223,8 @@ def _dk_r_004(el: Element, _doc: Doc) -> bool:
 def _dk_r_016(el: Element, doc: Doc) -> bool:
     if not (doc.is_credit_note and _postal_country(doc, "AccountingCustomerParty") == "DK"):
         return True
-    value = number(text(el, "cac:LegalMonetaryTotal/cbc:PayableAmount"))
-    return not (value is not None and value < 0)
+    # number(PayableAmount/text()) < 0: NaN compares false, -INF is negative
+    return not xs_double(text(el, "cac:LegalMonetaryTotal/cbc:PayableAmount")) < 0
 
 
 DENMARK = Pattern(
@@ -409,8 +441,11 @@ def _se_customer_address(doc: Doc) -> bool:
     )
 
 
-def _nan(value: str) -> bool:
-    return number(value) is None
+def _se_vat_number(party: Element) -> str | None:
+    """The VAT schemes' CompanyID as one value; None when there are several (then the official
+    normalize-space()/substring() raise and the assert fails)."""
+    vat = _se_vat(party)
+    return vat[0] if len(vat) == 1 else None
 
 
 def _se_legal(el: Element, _doc: Doc) -> bool:
@@ -473,12 +508,12 @@ SWEDEN = Pattern(
             fatal(
                 "SE-R-001",
                 "For Swedish suppliers, Swedish VAT-numbers must consist of 14 characters.",
-                lambda e, d: len(norm(next(iter(_se_vat(e)), ""))) == 14,
+                lambda e, d: (v := _se_vat_number(e)) is not None and len(norm(v)) == 14,
             ),
             fatal(
                 "SE-R-002",
                 "For Swedish suppliers, the Swedish VAT-numbers must have the trailing 12 characters in numeric form",
-                lambda e, d: not _nan(next(iter(_se_vat(e)), "")[2:14]),
+                lambda e, d: (v := _se_vat_number(e)) is not None and not is_nan(v[2:14]),
             ),
             where=lambda e, d: _se_party(e),
         ),
@@ -487,7 +522,7 @@ SWEDEN = Pattern(
             fatal(
                 "SE-R-003",
                 "Swedish organisation numbers should be numeric.",
-                lambda e, d: not _nan(text(e, "cbc:CompanyID")),
+                lambda e, d: not is_nan(text(e, "cbc:CompanyID")),
             ),
             fatal(
                 "SE-R-004",
@@ -524,7 +559,7 @@ SWEDEN = Pattern(
             warning(
                 "SE-R-007",
                 "For Swedish suppliers using Plusgiro, the Account ID must be numeric ",
-                lambda e, d: not _nan(norm(sv(e))),
+                lambda e, d: not is_nan(norm(sv(e))),
             ),
             warning(
                 "SE-R-010",
@@ -538,7 +573,7 @@ SWEDEN = Pattern(
             warning(
                 "SE-R-008",
                 "For Swedish suppliers using Bankgiro, the Account ID must be numeric ",
-                lambda e, d: not _nan(norm(sv(e))),
+                lambda e, d: not is_nan(norm(sv(e))),
             ),
             warning(
                 "SE-R-009",
@@ -641,10 +676,16 @@ def _gr_001_3(el: Element, doc: Doc) -> bool:
     return id_date[0] == issue[2] and id_date[1] == issue[1] and id_date[2] == issue[0]
 
 
+_XS_INTEGER = re.compile(r"[ \t\n\r]*[+-]?[0-9]+[ \t\n\r]*")
+
+
 def _gr_001_4(el: Element, _doc: Doc) -> bool:
+    """Non-blank, number() not NaN, and xs:integer(...) >= 0; the cast raises (and the assert
+    fails) on any value that is a number but not an xs:integer."""
     third = _seg(el, 2)
-    value = number(third)
-    return bool(norm(third)) and value is not None and value == int(value) and value >= 0
+    if not norm(third) or is_nan(third) or _XS_INTEGER.fullmatch(third) is None:
+        return False
+    return int(third) >= 0
 
 
 def _gr_vat_party(el: Element) -> bool:
@@ -855,20 +896,29 @@ def _eindagi(el: Element) -> list[Element]:
     ]
 
 
+def _eindagi_ids(refs: list[Element]) -> list[str]:
+    """cac:AdditionalDocumentReference[cbc:DocumentDescription = 'EINDAGI']/cbc:ID"""
+    return [sv(i) for r in refs for i in each(r, "cbc:ID")]
+
+
 def _is_r_008(el: Element, _doc: Doc) -> bool:
+    """string-length(EINDAGI/cbc:ID) = 10 and castable as xs:date: on the one such ID; none
+    has length 0, several make string-length() raise."""
     refs = _eindagi(el)
     if not refs:
         return True
-    value = text(refs[0], "cbc:ID")
-    return len(value) == 10 and is_date(value)
+    ids = _eindagi_ids(refs)
+    return len(ids) == 1 and len(ids[0]) == 10 and is_date(ids[0])
 
 
 def _is_r_010(el: Element, _doc: Doc) -> bool:
+    """(cbc:DueDate) <= (EINDAGI/cbc:ID): a general comparison of untyped values, as strings,
+    true when some due date and some EINDAGI ID compare so."""
     refs = _eindagi(el)
     if not refs:
         return True
-    due = text(el, "cbc:DueDate")
-    return any(due <= text(r, "cbc:ID") for r in refs) and exists(el, "cbc:DueDate")
+    dues = [sv(d) for d in each(el, "cbc:DueDate")]
+    return any(due <= value for due in dues for value in _eindagi_ids(refs))
 
 
 def _is_account(code: str) -> Callable[[Element, Doc], bool]:
@@ -880,8 +930,10 @@ def _is_account(code: str) -> Callable[[Element, Doc], bool]:
         ]
         if not means:
             return True
-        account = text(means[0], "cac:PayeeFinancialAccount/cbc:ID")
-        return exists(means[0], "cac:PayeeFinancialAccount/cbc:ID") and len(norm(account)) == 12
+        # the account IDs of all those payment means: none fails exists(), several make
+        # normalize-space() raise
+        ids = [i for m in means for i in each(m, "cac:PayeeFinancialAccount/cbc:ID")]
+        return len(ids) == 1 and len(norm(sv(ids[0]))) == 12
 
     return check
 
@@ -930,7 +982,7 @@ ICELAND = Pattern(
             ),
             fatal(
                 "IS-R-007",
-                "[IS-R-007]-If seller is icelandic and payment means code is 42 then a 12 digit account id must exist  — Ef seljandi er íslenskur og greiðslumáti (BT-81) er millifærsla (kóti 42) þá skal koma fram 12 stafa reikningnúmer (BT-84)",
+                "[IS-R-007]-If seller is icelandic and payment means code is 42 then a 12 digit account id must exist — Ef seljandi er íslenskur og greiðslumáti (BT-81) er millifærsla (kóti 42) þá skal koma fram 12 stafa reikningnúmer (BT-84)",
                 _is_account("42"),
             ),
             fatal(
@@ -962,7 +1014,7 @@ ICELAND = Pattern(
             ),
             fatal(
                 "IS-R-005",
-                "[IS-R-005]-If seller and buyer are icelandic then the invoice shall contain the buyers address with street name and zip code  — Ef seljandi og kaupandi eru íslenskir þá skal heimilisfang kaupanda innihalda götuheiti og póstnúmer (BT-50 og BT-53)",
+                "[IS-R-005]-If seller and buyer are icelandic then the invoice shall contain the buyers address with street name and zip code — Ef seljandi og kaupandi eru íslenskir þá skal heimilisfang kaupanda innihalda götuheiti og póstnúmer (BT-50 og BT-53)",
                 lambda e, d: (
                     exists(e, "cac:Party/cac:PostalAddress/cbc:StreetName")
                     and exists(e, "cac:Party/cac:PostalAddress/cbc:PostalZone")
@@ -1010,15 +1062,26 @@ def _address_complete(el: Element, _doc: Doc) -> bool:
 
 
 def _kvk_oin(el: Element, _doc: Doc) -> bool:
-    return el.get("schemeID") in ("0106", "0190") and norm(sv(el)) != ""
+    """contains(concat(' ', string-join(@schemeID, ' '), ' '), ' 0106 ') (or ' 0190 '): the
+    scheme is matched as a space-separated token of the raw attribute, not by equality."""
+    schemes = f" {el.get('schemeID') or ''} "
+    return (" 0106 " in schemes or " 0190 " in schemes) and norm(sv(el)) != ""
 
 
 def _nl_r_007(el: Element, doc: Doc) -> bool:
-    payable = dec(text(el, "cbc:PayableAmount"))
-    if doc.is_invoice and payable is not None and payable <= 0:
-        return True
-    if doc.is_credit_note and payable is not None and payable >= 0:
-        return True
+    """(invoice and xs:decimal(PayableAmount) <= 0) or (credit note and >= 0) or //PaymentMeans.
+
+    The cast is evaluated first, so a PayableAmount that is not an xs:decimal raises and the
+    assert fails; an absent one compares as the empty sequence (false)."""
+    found = first(el, "cbc:PayableAmount")
+    if found is not None:
+        payable = dec(sv(found))
+        if payable is None:
+            return False
+        if doc.is_invoice and payable <= 0:
+            return True
+        if doc.is_credit_note and payable >= 0:
+            return True
     return _has_payment_means(doc)
 
 

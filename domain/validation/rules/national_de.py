@@ -9,12 +9,13 @@ the official assertion texts (whitespace inside DE-R-023-1 normalised to single 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
 
 from domain.validation.engine import Doc, Element, Pattern, fatal, rule, warning
-from domain.validation.rules.national import customer_is_de, supplier_is_de
+from domain.validation.rules.national import customer_is_de, supplier_is_de, xs_double
 from domain.validation.values import each, every, exists, first, norm, number, sv, text
 
 # XR-SKONTO-REGEX of the official pattern
@@ -28,8 +29,10 @@ _DOMAIN_LABEL = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?")
 _DIGIT = re.compile(r"[0-9]")
 _IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}$")
 _LINE_BREAK = re.compile(r"\r?\n")
-_SEGMENTS = re.compile(r"#.+#")
-_BREAK_AFTER = re.compile(r"\s*\n")
+# XPath regexes: '.' excludes CR as well as LF, and '\s' is only space, tab, CR and LF
+_SEGMENTS = re.compile(r"#[^\n\r]+#")
+_BREAK_AFTER = re.compile(r"[ \t\n\r]*\n")
+_XML_SPACE = re.compile(r"[ \t\n\r]")
 
 _VAT_CODES = frozenset({"S", "Z", "E", "AE", "K", "G", "L", "M"})
 _TYPE_CODES = frozenset({"326", "380", "384", "389", "381", "875", "876", "877"})
@@ -72,7 +75,7 @@ def iban_ok(value: str) -> bool:
     As in the Schematron, only the country code is upper-cased; other letters map to their
     code point - 55 (so lower-case letters do not count as their upper-case equivalents).
     """
-    iban = norm(re.sub(r"\s", "", value))
+    iban = norm(_XML_SPACE.sub("", value))
     if _IBAN_SHAPE.search(iban) is None:
         return False
     moved = iban[4:] + iban[:2].upper() + iban[2:4]
@@ -118,15 +121,20 @@ def _type_code(el: Element, _doc: Doc) -> bool:
 
 
 def _skonto(el: Element, _doc: Doc) -> bool:
-    """DE-R-018 on the first note of each payment terms, as the official XPath reads it."""
+    """DE-R-018 on the first note of each payment terms, as the official XPath reads it.
+
+    Every '#' line must match the Skonto syntax, and `matches(cac:PaymentTerms/cbc:Note[1]/
+    tokenize(., '#.+#')[last()], '^\\s*\\n')` must hold: the last segment of each first note
+    (tokenize('') gives none); with notes in several payment terms that is a sequence, and
+    matches() raises, so the assert fails."""
     notes = [sv(n) for t in each(el, "cac:PaymentTerms") if (n := first(t, "cbc:Note")) is not None]
     lines = [
         line for note in notes if note for line in _LINE_BREAK.split(note) if norm(line)[:1] == "#"
     ]
     if not lines:
         return True
-    tokens = [tok for note in notes if note for tok in _SEGMENTS.split(note)]
-    ends_with_break = bool(tokens) and _BREAK_AFTER.match(tokens[-1]) is not None
+    lasts = [_SEGMENTS.split(note)[-1] for note in notes if note]
+    ends_with_break = len(lasts) == 1 and _BREAK_AFTER.match(lasts[0]) is not None
     return ends_with_break and all(_SKONTO.search(norm(line)) for line in lines)
 
 
@@ -145,10 +153,13 @@ def _unique_filenames(el: Element, _doc: Doc) -> bool:
 
 
 def _corrected_has_reference(el: Element, _doc: Doc) -> bool:
-    codes = every(el, "cbc:InvoiceTypeCode") + every(el, "cbc:CreditNoteTypeCode")
-    return not any(number(sv(c)) == 384 for c in codes) or exists(
-        el, "cac:BillingReference/cac:InvoiceDocumentReference"
-    )
+    """`cbc:InvoiceTypeCode = 384` compares as xs:double: a type code that cannot be cast
+    (not even to NaN) raises, and the assert fails."""
+    codes = [sv(c) for c in every(el, "cbc:InvoiceTypeCode") + every(el, "cbc:CreditNoteTypeCode")]
+    values = [xs_double(c) for c in codes]
+    if any(math.isnan(v) and norm(c) != "NaN" for c, v in zip(codes, values, strict=True)):
+        return False
+    return 384 not in values or exists(el, "cac:BillingReference/cac:InvoiceDocumentReference")
 
 
 def _creditor_id(el: Element, _doc: Doc) -> bool:
