@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from domain.ehf.xml import parse_xml
+from domain.ehf.xml import DocumentRejected, parse_xml
 from domain.findings import Finding
 from domain.validation import families_of, validate
 
@@ -92,8 +92,14 @@ def judge(expectations: Iterable[Expectation], findings: list[Finding]) -> list[
 
 
 def run_file(path: Path) -> list[CaseResult]:
-    """Run every <test> of one testSet file."""
-    root = parse_xml(path.read_bytes())  # the same hardened parser as every document
+    """Run every <test> of one testSet file; a file that is not one is one failed case, so a
+    run over a folder still judges every other file."""
+    try:
+        root = parse_xml(path.read_bytes())  # the same hardened parser as every document
+    except (DocumentRejected, OSError) as error:
+        return [CaseResult(path, "file", (), (f"not a readable testSet: {error}",))]
+    if root.tag != f"{_V}testSet":
+        return [CaseResult(path, "file", (), (f"not a testSet: root element {root.tag}",))]
     results = []
     for index, test in enumerate(root.iterfind(f"{_V}test"), start=1):
         name = test.get("id") or f"#{index}"

@@ -58,3 +58,22 @@ def test_conformance_reports_a_failing_case(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "t1" in lines[0] and "BR-02" in lines[0]
     assert lines[-1] == "0 passed, 1 failed"
+
+
+def test_conformance_judges_the_other_files_when_one_is_not_a_test_set(
+    tmp_path: Path, ehf_dir: Path
+) -> None:
+    (tmp_path / "broken.xml").write_text("<testSet><test>")  # not well-formed
+    (tmp_path / "invoice.xml").write_bytes(
+        (ehf_dir / "valid" / "no" / "ehf-3-faktura-1.xml").read_bytes()
+    )
+    good = sorted((ehf_dir / "unit" / "no").glob("*.xml"))[0]
+    (tmp_path / "z-good.xml").write_bytes(good.read_bytes())
+    result = CliRunner().invoke(conformance, [str(tmp_path)])
+    assert result.exit_code == 1
+    assert "broken.xml test file: expected -; got not a readable testSet: malformed XML" in (
+        result.output
+    )
+    assert "invoice.xml test file: expected -; got not a testSet: root element" in result.output
+    passed = int(result.output.strip().splitlines()[-1].split()[0])
+    assert passed > 0 and result.output.strip().endswith("2 failed")
