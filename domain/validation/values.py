@@ -49,6 +49,12 @@ def sv(el: Element) -> str:
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 
 
+def ascii_digits(s: str) -> bool:
+    """Only the digits 0-9, as the rules' [0-9] patterns and integer casts read them (Python's
+    isdigit() also takes other scripts' digits and superscripts)."""
+    return s.isascii() and s.isdigit()
+
+
 def norm(s: str | None) -> str:
     """normalize-space(): only space, tab, CR and LF count (a no-break space is content)."""
     if not s:

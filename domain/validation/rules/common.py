@@ -5,7 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.validation.engine import NS, Doc, Element, clark, doc_fact
-from domain.validation.values import cat_id, dec, each, every, first, is_vat, norm, sv, xround
+from domain.validation.values import (
+    ascii_digits,
+    cat_id,
+    dec,
+    each,
+    every,
+    first,
+    is_vat,
+    norm,
+    sv,
+    xround,
+)
 
 ROOT = "/ubl:Invoice | /cn:CreditNote"
 LINE = "cac:InvoiceLine | cac:CreditNoteLine"
@@ -131,7 +142,7 @@ def buyer_legal_id(doc: Doc) -> bool:
 
 def tin_ok(value: str) -> bool:
     """u:TinVerification: Greek TIN check digit."""
-    if len(value) < 9 or not value[:9].isdigit():
+    if len(value) < 9 or not ascii_digits(value[:9]):
         return False
     digits = [int(c) for c in value[:9]]
     checksum: int = sum(d * (2 ** (8 - i)) for i, d in enumerate(digits[:8]))
@@ -140,7 +151,7 @@ def tin_ok(value: str) -> bool:
 
 def mod11_no(value: str) -> bool:
     """u:mod11 of the PEPPOL rules (Norwegian organisation number)."""
-    if not value or not value.isdigit() or int(value) <= 0:
+    if not value or not ascii_digits(value) or int(value) <= 0:
         return False
     body, check = value[:-1], int(value[-1])
     total = sum(int(d) * ((i % 6) + 2) for i, d in enumerate(reversed(body)))

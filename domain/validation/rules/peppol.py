@@ -27,6 +27,7 @@ from domain.validation.rules.common import mod11_no
 from domain.validation.values import (
     ONE,
     ZERO,
+    ascii_digits,
     date_minutes,
     dec,
     dec_at,
@@ -306,7 +307,7 @@ def _r051(el: Element, doc: Doc) -> bool:
 
 
 def _gln(value: str) -> bool:
-    if not value.isdigit():
+    if not ascii_digits(value):
         return False
     digits = [int(c) for c in value[:-1]][::-1]
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
@@ -321,7 +322,7 @@ def _mod97_0208(value: str) -> bool:
 
 
 def _abn(value: str) -> bool:
-    if len(value) != 11 or not value.isdigit():
+    if len(value) != 11 or not ascii_digits(value):
         return False
     weights = [10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19]
     digits = [int(c) for c in value]
@@ -357,7 +358,7 @@ def _piva(value: str) -> bool:
     if value[:2] not in ("IT", "it"):
         return True
     code = value[2:]
-    if len(code) != 11 or not (code.isascii() and code.isdigit()):
+    if len(code) != 11 or not ascii_digits(code):
         return False
     total = 0
     for i, ch in enumerate(code):
@@ -379,7 +380,7 @@ def luhn_se(value: str) -> bool:
             total += d2 % 10 + d2 // 10
         else:
             total += d
-    return check.isdigit() and (10 - total % 10) % 10 == int(check)
+    return ascii_digits(check) and (10 - total % 10) % 10 == int(check)
 
 
 def _scheme(code: str) -> Callable[[Element, Doc], bool]:
@@ -406,22 +407,17 @@ def _common(
 def _dk_cvr(el: Element, _doc: Doc) -> bool:
     value = sv(el)
     digits = value[2:] if value[:2] == "DK" else value
-    return len(digits) == 8 and digits.isascii() and digits.isdigit()
+    return len(digits) == 8 and ascii_digits(digits)
 
 
 _EMPTY_LEAVES = etree.XPath("descendant-or-self::*[not(*) and not(normalize-space())]")
 
 
-@doc_fact
 def _empty_leaves(doc: Doc) -> frozenset[Element]:
     """The rule's own context predicate, evaluated once per document by libxml2."""
     found = _EMPTY_LEAVES(doc.root)
     assert isinstance(found, list)
     return frozenset(x for x in found if isinstance(x, etree._Element))
-
-
-def _empty_leaf(el: Element, doc: Doc) -> bool:
-    return el in _empty_leaves(doc)
 
 
 def _date_ok(el: Element, _doc: Doc) -> bool:
@@ -495,7 +491,7 @@ EMPTY = Pattern(
                 "Document MUST not contain empty elements.",
                 lambda e, d: False,
             ),
-            where=_empty_leaf,
+            selected=_empty_leaves,
         ),
     ),
 )
@@ -784,7 +780,7 @@ TRANSACTION = Pattern(
             "0007",
             "fatal",
             "Swedish organization number MUST be stated in the correct format.",
-            lambda v: len(v) == 10 and v.isdigit() and luhn_se(v),
+            lambda v: len(v) == 10 and ascii_digits(v) and luhn_se(v),
         ),
         _common(
             "PEPPOL-COMMON-R050",

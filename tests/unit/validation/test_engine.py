@@ -291,3 +291,14 @@ def test_normalize_space_and_dates_follow_xpath_not_python() -> None:
     assert not is_date("2017-02-29") and not is_date("2017-13-01")
     assert not is_date("\uff12\uff10\uff11\uff17-01-01")  # full-width digits are not digits here
     assert not is_date("2017-01-01+14:30") and not is_date("2017-01-01+02:60")
+
+
+def test_check_digit_rules_take_only_ascii_digits() -> None:
+    from domain.validation.rules.common import mod11_no, tin_ok
+
+    assert mod11_no("923456708") and not mod11_no(
+        "\u0669\u0662\u0663\u0664\u0665\u0666\u0667\u0660\u0668"
+    )
+    assert tin_ok("094259216") and not tin_ok(
+        "\u0660\u0669\u0664\u0662\u0665\u0669\u0662\u0661\u0666"
+    )
