@@ -178,14 +178,15 @@ def dec(s: str | None) -> Decimal | None:
 
 
 def number(s: str | None) -> Decimal | None:
-    """number(s) / untyped-to-double comparisons: None for NaN."""
+    """number(s) / untyped-to-double comparisons: None for NaN; INF and -INF are the
+    infinities (they compare as XPath's do)."""
     if s is None or not _DOUBLE.match(s):
         return None
     try:
         value = Decimal(s.strip())
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    return None if value.is_nan() else value
 
 
 def dec_at(el: Element, path: str) -> Decimal | None:

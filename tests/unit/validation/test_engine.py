@@ -302,3 +302,10 @@ def test_check_digit_rules_take_only_ascii_digits() -> None:
     assert tin_ok("094259216") and not tin_ok(
         "\u0660\u0669\u0664\u0662\u0665\u0669\u0662\u0661\u0666"
     )
+
+
+def test_number_reads_the_infinities_as_xpath_does() -> None:
+    from domain.validation.values import number
+
+    assert number("INF") == Decimal("Infinity") and number(" -INF ") == Decimal("-Infinity")
+    assert number("NaN") is None and number("inf") is None and number("1e2") == 100
