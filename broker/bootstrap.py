@@ -84,8 +84,8 @@ def bootstrap(
     )
     all_channels: dict[str, Channel] = {
         "autotrans": InboxChannel(app.is_reachable),
-        "ftp": FtpChannel(secrets),
-        "sftp": SftpChannel(secrets),
+        "ftp": FtpChannel(secrets, allow_internal=settings.allow_private_destinations),
+        "sftp": SftpChannel(secrets, allow_internal=settings.allow_private_destinations),
     }
     if settings.smtp is not None:
         all_channels["email"] = EmailChannel(settings.smtp)

@@ -27,6 +27,7 @@ from adapters.channels.base import (
     TransientDeliveryError,
 )
 from adapters.channels.naming import remote_file_name, temporary_name
+from adapters.channels.network import public_address
 from adapters.secrets import SecretStore, SecretStoreError
 
 _TLS_MODES = ("none", "explicit", "implicit")
@@ -107,10 +108,12 @@ class _ImplicitFtpTls(_FtpTls):
         timeout: float = -999,
         source_address: tuple[str, int] | None = None,
     ) -> str:
-        self.host, self.port, self.timeout = host, port, timeout
+        self.port, self.timeout = port, timeout
         raw = socket.create_connection((host, port), timeout)
         self.af = raw.family
-        self.sock = self.context.wrap_socket(raw, server_hostname=host)
+        # the certificate is checked against the name we were given, not the vetted address
+        self.host = self.host or host
+        self.sock = self.context.wrap_socket(raw, server_hostname=self.host)
         self.file = self.sock.makefile("r", encoding=self.encoding)
         self.welcome = self.getresp()
         return self.welcome
@@ -127,10 +130,12 @@ class FtpChannel:
         *,
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30.0,
+        allow_internal: bool = False,
     ) -> None:
         self._secrets = secrets
         self._ssl_context = ssl_context
         self._timeout = timeout
+        self._allow_internal = allow_internal
 
     async def deliver(self, document: OutgoingDocument, destination: Destination) -> Evidence:
         """Upload `document`; raise Transient/PermanentDeliveryError with the server's reply."""
@@ -186,7 +191,12 @@ class FtpChannel:
             ftp = _FtpTls(context=context, timeout=self._timeout)
         else:
             ftp = ftplib.FTP(timeout=self._timeout)
-        ftp.connect(target.host, target.port, timeout=self._timeout)
+        address = public_address(target.host, target.port, allow_internal=self._allow_internal)
+        # ftplib checks TLS certificates (control and data) against `host`: the name, while the
+        # connection goes to the address that was vetted
+        ftp.host = target.host
+        ftp.connect(address, target.port, timeout=self._timeout)
+        ftp.host = target.host
         return ftp
 
     def _upload(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from adapters.channels.network import is_internal
 from broker.api.auth import BrokerDep, require, retrying, wake
 from broker.api.keys import Principal
 from broker.api.problems import Problem
@@ -98,10 +98,9 @@ def refuse_internal_host(address: str) -> None:
         internal = True
     else:
         try:
-            ip = ipaddress.ip_address(host)
+            internal = is_internal(host)
         except ValueError:
-            return  # a name: resolved when delivering (DNS rebinding is not covered here)
-        internal = not ip.is_global
+            return  # a name: the channel resolves it and checks the address when delivering
     if internal:
         raise Problem(
             422,

@@ -46,7 +46,11 @@ def cli(tmp_path: Path, store_url: str | None, smtpd: SmtpServer) -> Cli:
         options += ["--store", store_url]
 
     def run(*args: str, expect: int | None = 0, input: str | None = None) -> Result:
-        env = {**smtpd.env(), "AUTOTRANS_RETRY_BASE_DELAY": "60"}
+        env = {
+            **smtpd.env(),
+            "AUTOTRANS_RETRY_BASE_DELAY": "60",
+            "AUTOTRANS_ALLOW_PRIVATE_DESTINATIONS": "1",  # the test servers listen on loopback
+        }
         result = runner.invoke(main, [*args, *options], input=input, env=env)
         if expect is not None:
             assert result.exit_code == expect, result.output + result.stderr

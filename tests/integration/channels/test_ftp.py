@@ -125,7 +125,7 @@ async def test_plain_upload_lands_under_final_name(
     ftpd_factory: Callable[..., FtpServerThread], secrets: SecretStore, document: OutgoingDocument
 ) -> None:
     server = ftpd_factory()
-    channel = FtpChannel(secrets, timeout=TIMEOUT)
+    channel = FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True)
     evidence = await channel.deliver(document, destination(server.port, secrets))
 
     name = remote_file_name(document)
@@ -157,7 +157,9 @@ async def test_tls_upload(
         tls_control_required=True,
         tls_data_required=True,
     )
-    channel = FtpChannel(secrets, ssl_context=tls.client_context(), timeout=TIMEOUT)
+    channel = FtpChannel(
+        secrets, ssl_context=tls.client_context(), timeout=TIMEOUT, allow_internal=True
+    )
     evidence = await channel.deliver(document, destination(server.port, secrets, mode))
     assert evidence.detail["tls"] == mode
     assert_landed(server.root, document, dict(evidence.detail))
@@ -170,7 +172,9 @@ async def test_untrusted_certificate_is_permanent(
     document: OutgoingDocument,
 ) -> None:
     server = ftpd_factory(TLS_FTPHandler, certfile=str(tls.cert_and_key))
-    channel = FtpChannel(secrets, timeout=TIMEOUT)  # system trust store: test CA unknown
+    channel = FtpChannel(
+        secrets, timeout=TIMEOUT, allow_internal=True
+    )  # system trust store: test CA unknown
     with pytest.raises(PermanentDeliveryError, match="certificate not trusted"):
         await channel.deliver(document, destination(server.port, secrets, "explicit"))
     assert files_in(server.root / "incoming") == []
@@ -180,7 +184,7 @@ async def test_server_down_is_transient(
     closed_port: int, secrets: SecretStore, document: OutgoingDocument
 ) -> None:
     with pytest.raises(TransientDeliveryError, match="cannot connect") as caught:
-        await FtpChannel(secrets, timeout=TIMEOUT).deliver(
+        await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(closed_port, secrets)
         )
     assert f"127.0.0.1:{closed_port}" in str(caught.value)
@@ -193,7 +197,7 @@ async def test_wrong_password_is_permanent(
     server = ftpd_factory()
     wrong = "feil-Passord-1"
     with pytest.raises(PermanentDeliveryError) as caught:
-        await FtpChannel(secrets, timeout=TIMEOUT).deliver(
+        await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(server.port, secrets, password=wrong)
         )
     message = str(caught.value)
@@ -209,7 +213,7 @@ async def test_permission_denied_is_permanent(
         PermanentDeliveryError,
         match=r"550 Not enough privileges\. while uploading .*permission denied",
     ) as caught:
-        await FtpChannel(secrets, timeout=TIMEOUT).deliver(
+        await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(server.port, secrets, user=READER, password=READER_PASSWORD)
         )
     assert READER_PASSWORD not in str(caught.value)
@@ -226,7 +230,7 @@ async def test_missing_folder_is_permanent(
         {"secret_ref": secrets.put(PASSWORD)},
     )
     with pytest.raises(PermanentDeliveryError, match=r"550 .* while changing to folder nowhere"):
-        await FtpChannel(secrets, timeout=TIMEOUT).deliver(document, to)
+        await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(document, to)
 
 
 @pytest.mark.parametrize(
@@ -246,7 +250,7 @@ async def test_disk_full_is_transient_and_quota_permanent(
 ) -> None:
     server = ftpd_factory(ftp_STOR=_stor_reply(reply))
     with pytest.raises(error) as caught:
-        await FtpChannel(secrets, timeout=TIMEOUT).deliver(
+        await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(server.port, secrets)
         )
     assert reply in str(caught.value)
@@ -259,7 +263,7 @@ async def test_connection_dropped_mid_upload_is_transient(
 ) -> None:
     server = ftpd_factory(dtp_handler=_DroppingDtp)
     with pytest.raises(TransientDeliveryError, match="connection lost while uploading"):
-        await FtpChannel(secrets, timeout=TIMEOUT).deliver(
+        await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             big_document, destination(server.port, secrets)
         )
     # The customer never sees a half file under the final name.
@@ -273,4 +277,15 @@ async def test_missing_secret_is_permanent(
     to = destination(server.port, secrets)
     secrets.delete(to.options["secret_ref"])
     with pytest.raises(PermanentDeliveryError, match="not found"):
-        await FtpChannel(secrets, timeout=TIMEOUT).deliver(document, to)
+        await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(document, to)
+
+
+async def test_a_server_inside_our_own_network_is_refused_unless_allowed(
+    ftpd_factory: Callable[..., FtpServerThread], secrets: SecretStore, document: OutgoingDocument
+) -> None:
+    server = ftpd_factory()
+    with pytest.raises(PermanentDeliveryError, match="inside AutoTrans's own network"):
+        await FtpChannel(secrets, timeout=TIMEOUT).deliver(
+            document, destination(server.port, secrets)
+        )
+    assert files_in(server.root / "incoming") == []

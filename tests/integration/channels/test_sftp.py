@@ -123,7 +123,7 @@ def assert_landed(root: Path, document: OutgoingDocument, detail: dict[str, str]
 async def test_password_upload_lands_under_final_name(
     sftpd: SftpServer, secrets: SecretStore, document: OutgoingDocument
 ) -> None:
-    channel = SftpChannel(secrets, timeout=TIMEOUT)
+    channel = SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True)
     evidence = await channel.deliver(document, destination(sftpd, secrets))
     name = remote_file_name(document)
     assert evidence.channel == "sftp" and evidence.reference == f"/incoming/{name}"
@@ -138,7 +138,9 @@ async def test_key_upload(
 ) -> None:
     private = sftpd.client_key.export_private_key().decode()
     to = destination(sftpd, secrets, auth="key", secret=private)
-    evidence = await SftpChannel(secrets, timeout=TIMEOUT).deliver(document, to)
+    evidence = await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
+        document, to
+    )
     assert_landed(sftpd.root, document, dict(evidence.detail))
 
 
@@ -146,7 +148,7 @@ async def test_unknown_host_key_is_permanent_and_names_the_fingerprint(
     sftpd: SftpServer, secrets: SecretStore, document: OutgoingDocument
 ) -> None:
     with pytest.raises(PermanentDeliveryError) as caught:
-        await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+        await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, host_key="")
         )
     message = str(caught.value)
@@ -162,7 +164,7 @@ async def test_changed_host_key_is_permanent(
     impostor = asyncssh.generate_private_key("ssh-ed25519")
     pinned = impostor.export_public_key().decode().strip()
     with pytest.raises(PermanentDeliveryError) as caught:
-        await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+        await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, host_key=pinned)
         )
     message = str(caught.value)
@@ -176,7 +178,7 @@ async def test_wrong_password_is_permanent(
 ) -> None:
     wrong = "feil-Passord-2"
     with pytest.raises(PermanentDeliveryError, match="login refused") as caught:
-        await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+        await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, secret=wrong)
         )
     assert wrong not in str(caught.value) and PASSWORD not in str(caught.value)
@@ -187,7 +189,7 @@ async def test_unknown_client_key_is_permanent(
 ) -> None:
     stranger = asyncssh.generate_private_key("ssh-ed25519").export_private_key().decode()
     with pytest.raises(PermanentDeliveryError, match="login refused") as caught:
-        await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+        await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, auth="key", secret=stranger)
         )
     assert "PRIVATE KEY" not in str(caught.value)
@@ -197,7 +199,7 @@ async def test_server_down_is_transient(
     sftpd: SftpServer, closed_port: int, secrets: SecretStore, document: OutgoingDocument
 ) -> None:
     with pytest.raises(TransientDeliveryError, match="cannot connect") as caught:
-        await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+        await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, port=closed_port)
         )
     assert f"127.0.0.1:{closed_port}" in str(caught.value)
@@ -207,7 +209,7 @@ async def test_missing_folder_is_permanent(
     sftpd: SftpServer, secrets: SecretStore, document: OutgoingDocument
 ) -> None:
     with pytest.raises(PermanentDeliveryError, match="'/nowhere' not found"):
-        await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+        await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, folder="/nowhere")
         )
 
@@ -218,7 +220,7 @@ async def test_permission_denied_is_permanent(
     acceptor, server = await _serve(server_root, _ReadOnlyIncoming)
     try:
         with pytest.raises(PermanentDeliveryError, match="permission denied"):
-            await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+            await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
                 document, destination(server, secrets)
             )
     finally:
@@ -233,7 +235,7 @@ async def test_connection_dropped_mid_upload_is_transient(
     acceptor, server = await _serve(server_root, _DroppingServer)
     try:
         with pytest.raises(TransientDeliveryError, match="while uploading") as caught:
-            await SftpChannel(secrets, timeout=TIMEOUT).deliver(
+            await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
                 big_document, destination(server, secrets)
             )
     finally:
@@ -241,3 +243,11 @@ async def test_connection_dropped_mid_upload_is_transient(
         await acceptor.wait_closed()
     assert "127.0.0.1" in str(caught.value)
     assert remote_file_name(big_document) not in files_in(server_root / "incoming")
+
+
+async def test_a_server_inside_our_own_network_is_refused_unless_allowed(
+    sftpd: SftpServer, secrets: SecretStore, document: OutgoingDocument
+) -> None:
+    with pytest.raises(PermanentDeliveryError, match="inside AutoTrans's own network"):
+        await SftpChannel(secrets, timeout=TIMEOUT).deliver(document, destination(sftpd, secrets))
+    assert not list((sftpd.root / "incoming").glob("*"))
