@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from domain.validation.engine import Doc, Element, RuleContext, clark, fatal, rule, warning
 from domain.validation.rules.common import is_allowance, is_charge
 from domain.validation.values import decimals, each, every, exists, norm, sv, text
@@ -18,13 +20,12 @@ def _count(el: Element, path: str) -> int:
 
 
 def _dt01_context(el: Element, _doc: Doc) -> bool:
-    """not(ancestor::cac:Price/cac:AllowanceCharge)"""
+    """not(ancestor::cac:Price/cac:AllowanceCharge): no ancestor price has an allowance."""
     node = el.getparent()
     while node is not None:
-        parent = node.getparent()
-        if node.tag == _AC and parent is not None and parent.tag == _PRICE:
+        if node.tag == _PRICE and any(child.tag == _AC for child in node):
             return False
-        node = parent
+        node = node.getparent()
     return True
 
 
@@ -38,9 +39,12 @@ def _amount_tag(tag: str) -> bool:
 
 
 def _sr43(el: Element, doc: Doc) -> bool:
-    """A scheme identifier on the reference only for an invoiced object (130) or project (50)."""
+    """(cbc:DocumentTypeCode='130') or ((local-name(/*) = 'CreditNote') and (cbc:DocumentTypeCode='50'))
+    or (not(cbc:ID/@schemeID) and not(cbc:DocumentTypeCode))"""
     code = [sv(x) for x in each(el, "cbc:DocumentTypeCode")]
-    if "130" in code or "50" in code:
+    if "130" in code:
+        return True
+    if "50" in code and etree.QName(doc.root).localname == "CreditNote":
         return True
     return not any(x.get("schemeID") is not None for x in each(el, "cbc:ID")) and not code
 
@@ -78,12 +82,18 @@ def _sr12(el: Element, _doc: Doc) -> bool:
     )
 
 
+def _upper_id_is_not_vat(pts: Element) -> bool:
+    """cac:TaxScheme/upper-case(cbc:ID) != 'VAT' (upper-case of no ID is the empty string)."""
+    return any(text(ts, "cbc:ID").upper() != "VAT" for ts in each(pts, "cac:TaxScheme"))
+
+
 def _sr13(el: Element, _doc: Doc) -> bool:
+    """count(.../cac:PartyTaxScheme[cac:TaxScheme/upper-case(cbc:ID)!='VAT']/cbc:CompanyID) <= 1"""
     return (
         sum(
-            len(every(p, "cbc:ID"))
+            len(every(p, "cbc:CompanyID"))
             for p in each(el, "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme")
-            if any(sv(x).upper() != "VAT" for x in each(p, "cac:TaxScheme/cbc:ID"))
+            if _upper_id_is_not_vat(p)
         )
         <= 1
     )
@@ -111,13 +121,14 @@ def _sr29(el: Element, doc: Doc) -> bool:
     )
 
 
-def _sr44(el: Element, _doc: Doc) -> bool:
-    """Payment ID may repeat over payment means, but only with one value."""
-    return len({sv(x) for x in each(el, "cac:PaymentMeans/cbc:PaymentID")}) <= 1
+def _sr44(el: Element, doc: Doc) -> bool:
+    """count(//cbc:PaymentID[not(preceding::cbc:PaymentID/. = .)]) <= 1: one value in the document."""
+    return len({sv(x) for x in doc.all("cbc:PaymentID")}) <= 1
 
 
-def _sr47(el: Element, _doc: Doc) -> bool:
-    return len({sv(x) for x in each(el, "cac:PaymentMeans/cbc:PaymentMeansCode")}) <= 1
+def _sr47(el: Element, doc: Doc) -> bool:
+    """count(//cbc:PaymentMeansCode[not(preceding::cbc:PaymentMeansCode/. = .)]) <= 1"""
+    return len({sv(x) for x in doc.all("cbc:PaymentMeansCode")}) <= 1
 
 
 def _payee_differs(el: Element) -> bool:
@@ -315,7 +326,7 @@ ROOT_SYNTAX = (
     fatal(
         "UBL-SR-49",
         "Value tax point date shall occur maximum once",
-        _at_most_one("cbc:TaxPointDate"),
+        _at_most_one("cac:InvoicePeriod/cbc:DescriptionCode"),
     ),
 )
 
@@ -339,7 +350,7 @@ SYNTAX: tuple[RuleContext, ...] = (
         fatal(
             "UBL-SR-33",
             "Supporting document description shall occur maximum once",
-            _at_most_one("cbc:DocumentType"),
+            _at_most_one("cbc:DocumentDescription"),
         ),
         fatal(
             "UBL-SR-43",
@@ -402,7 +413,7 @@ SYNTAX: tuple[RuleContext, ...] = (
         fatal(
             "UBL-SR-53",
             " CompanyID (VAT Identifier) must be stated when providing the PartyTaxScheme/TaxScheme/ID.",
-            lambda e, d: exists(e, "cbc:CompanyID") or not exists(e, "cac:TaxScheme/cbc:ID"),
+            lambda e, d: exists(e, "cac:TaxScheme/cbc:ID") and exists(e, "cbc:CompanyID"),
         ),
     ),
     rule("/ubl:Invoice | /cn:CreditNote", *ROOT_SYNTAX),
@@ -474,7 +485,7 @@ SYNTAX: tuple[RuleContext, ...] = (
         fatal(
             "UBL-SR-27",
             "Payment means text shall occur maximum once",
-            _at_most_one("cbc:InstructionNote"),
+            _at_most_one("cbc:PaymentMeansCode"),
         ),
         fatal(
             "UBL-SR-28",
@@ -500,7 +511,7 @@ SYNTAX: tuple[RuleContext, ...] = (
         fatal(
             "UBL-SR-22",
             "Seller tax representative name shall occur maximum once, if the Seller has a tax representative",
-            _at_most_one("cac:Party/cac:PartyName/cbc:Name"),
+            _at_most_one("cac:PartyName/cbc:Name"),
         ),
         fatal(
             "UBL-SR-23",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.validation.engine import Assert, Doc, Element, RuleContext, doc_fact, fatal, rule
+from domain.validation.engine import Assert, Doc, Element, RuleContext, clark, doc_fact, fatal, rule
 from domain.validation.rules.common import (
     breakdown_categories,
     buyer_legal_id,
@@ -24,7 +24,6 @@ from domain.validation.rules.common import (
     has_seller_company_id_any_scheme,
     is_allowance,
     is_charge,
-    rounded_percent,
     seller_vat,
     taxrep_vat,
 )
@@ -78,6 +77,10 @@ class Category:
     exemption_reason: bool  # -10: reason required (True) or forbidden (False)
     per_rate: bool  # -08 per rate with +-1 tolerance (S, L, M) or exact sum
     messages: dict[str, str]
+    # BR-AG-01 counts the breakdown categories 'M' with the VAT filter, BR-AF-01 without
+    breakdown_vat_filter: bool = False
+    # BR-AF-04: its "no such charge" branch compares cbc:ID = 'L' without normalize-space
+    raw_charge_negative: bool = False
 
 
 def _has_cat(cats: list[Element], code: str, *, vat_only: bool = True) -> bool:
@@ -150,11 +153,17 @@ def _check_01(cat: Category) -> Callable[[Element, Doc], bool]:
         used = _count(doc, "ac", code, vat_only=vat_only) + _count(
             doc, "line", code, vat_only=vat_only
         )
-        if used > 0:
-            if code == "S":
-                return _count(doc, "breakdown", code, vat_only=False) > 0
-            return any(text(c, "cbc:ID") == code for c in breakdown_categories(doc))
-        return _count(doc, "breakdown", code, vat_only=vat_only) == 0
+        if not used:
+            return _count(doc, "breakdown", code, vat_only=vat_only) == 0
+        if code == "S":
+            return _count(doc, "breakdown", code, vat_only=False) > 0
+        # BR-AF-01 / BR-AG-01: count(cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory[cbc:ID = 'L'])
+        # compares every cbc:ID as it is (no normalize-space); BR-AG-01 adds the VAT filter
+        return any(
+            any(sv(x) == code for x in each(c, "cbc:ID"))
+            and (not cat.breakdown_vat_filter or is_vat(c))
+            for c in breakdown_categories(doc)
+        )
 
     return check
 
@@ -171,11 +180,19 @@ def _check_02(cat: Category) -> Callable[[Element, Doc], bool]:
 
 def _check_03_04(cat: Category, charge: bool) -> Callable[[Element, Doc], bool]:
     kind = ("root_ac_" if cat.code == "O" else "ac_") + ("true" if charge else "false")
+    raw_negative = charge and cat.raw_charge_negative
 
     def check(el: Element, doc: Doc) -> bool:
-        if not _count(doc, kind, cat.code):
+        if _count(doc, kind, cat.code) and cat.parties(doc):
             return True
-        return cat.parties(doc)
+        if raw_negative:
+            # not(exists(//cac:AllowanceCharge[cbc:ChargeIndicator=true()]/cac:TaxCategory
+            #     [cbc:ID='L'][cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT']))
+            return not any(
+                is_vat(c) and any(sv(x) == cat.code for x in each(c, "cbc:ID"))
+                for c in _ac_cats(doc, True)
+            )
+        return not _count(doc, kind, cat.code)
 
     return check
 
@@ -199,34 +216,35 @@ def _rate_check(kind: str) -> Callable[[Element, Doc], bool]:
     return check
 
 
-_LineEntry = tuple[frozenset[str], frozenset[Decimal | None], tuple[Decimal | None, ...]]
+_INVOICE_LINE = "cac:InvoiceLine"
+_CREDIT_NOTE_LINE = "cac:CreditNoteLine"
+_LINE_KINDS = (_INVOICE_LINE, _CREDIT_NOTE_LINE)
+
+_LineEntry = tuple[tuple[Element, ...], tuple[Element, ...]]
 
 
-def _line_index(doc: Doc) -> list[_LineEntry]:
-    """Per line: its category ids, rounded rates and net amounts, computed once per document."""
-    found = doc.cache.get("vat-line-index")
+def _line_index(doc: Doc, line: str) -> list[_LineEntry]:
+    """Per root-level line of a kind: its item categories and net amounts (once per document)."""
+    key = "vat-line-index:" + line
+    found = doc.cache.get(key)
     if found is None:
-        entries: list[_LineEntry] = []
-        for line in doc.root:
-            if line.tag != doc.line_tag:
-                continue
-            cats = every(line, "cac:Item/cac:ClassifiedTaxCategory")
-            entries.append(
-                (
-                    frozenset(cat_id(c) for c in cats),
-                    frozenset(_rp(c) for c in cats),
-                    tuple(dec(sv(a)) for a in each(line, "cbc:LineExtensionAmount")),
-                )
+        tag = clark(line)
+        found = [
+            (
+                tuple(each(el, "cac:Item/cac:ClassifiedTaxCategory")),
+                tuple(each(el, "cbc:LineExtensionAmount")),
             )
-        doc.cache["vat-line-index"] = entries
-        found = entries
+            for el in doc.root
+            if el.tag == tag
+        ]
+        doc.cache[key] = found
     return found  # type: ignore[return-value]
 
 
-def _memo(doc: Doc, key: str, compute: Callable[[], Decimal]) -> Decimal:
-    """A document-level sum asked by every VAT breakdown, computed once (its error too)."""
-    found = doc.cache.get(key)
-    if found is None:
+def _memo(doc: Doc, key: str, compute: Callable[[], object]) -> object:
+    """A document-level value asked by every VAT breakdown, computed once (its error too)."""
+    found = doc.cache.get(key, _MISSING)
+    if found is _MISSING:
         try:
             found = compute()
         except ValueError as error:
@@ -234,116 +252,143 @@ def _memo(doc: Doc, key: str, compute: Callable[[], Decimal]) -> Decimal:
         doc.cache[key] = found
     if isinstance(found, ValueError):
         raise found
+    return found
+
+
+_MISSING = object()
+
+
+def _has_code(cats: tuple[Element, ...] | list[Element], code: str) -> bool:
+    """[cac:TaxCategory/normalize-space(cbc:ID) = code] on an allowance/charge or a line item."""
+    return any(cat_id(c) == code for c in cats)
+
+
+def _rate_is(cats: tuple[Element, ...] | list[Element], rate: Decimal) -> bool:
+    """[cac:TaxCategory/xs:decimal(cbc:Percent) = $rate]: a rate that is not a decimal is an
+    error of the whole assert, as the cast in the official rule is."""
+    for cat in cats:
+        for percent in each(cat, "cbc:Percent"):
+            value = dec(sv(percent))
+            if value is None:
+                raise ValueError("VAT rate is not a decimal")
+            if value == rate:
+                return True
+    return False
+
+
+def _matches(cats: tuple[Element, ...] | list[Element], code: str, rate: Decimal | None) -> bool:
+    return _has_code(cats, code) and (rate is None or _rate_is(cats, rate))
+
+
+def _amounts(nodes: tuple[Element, ...] | list[Element]) -> Decimal:
+    """sum(.../xs:decimal(x)): raises on a value that is not a decimal."""
+    total = ZERO
+    for node in nodes:
+        value = dec(sv(node))
+        if value is None:
+            raise ValueError("amount is not a decimal")
+        total += value
+    return total
+
+
+def _line_sum(doc: Doc, line: str, code: str, rate: Decimal | None) -> Decimal:
+    """sum(../../../cac:InvoiceLine[item category code][item rate = $rate]/cbc:LineExtensionAmount)."""
+
+    def compute() -> Decimal:
+        return sum(
+            (
+                _amounts(amounts)
+                for cats, amounts in _line_index(doc, line)
+                if _matches(cats, code, rate)
+            ),
+            ZERO,
+        )
+
+    found = _memo(doc, f"vat-line-sum:{line}:{code}:{rate}", compute)
     assert isinstance(found, Decimal)
     return found
 
 
-def _has_lines(doc: Doc) -> bool:
-    found = doc.cache.get("vat-has-lines")
-    if not isinstance(found, bool):
-        found = doc.cache["vat-has-lines"] = bool(_line_index(doc))
-    return found
-
-
-def _used_pairs(doc: Doc) -> frozenset[tuple[str, Decimal | None]]:
-    """(category id, rounded rate) of every line category and allowance/charge category."""
-    found = doc.cache.get("vat-used-pairs")
-    if not isinstance(found, frozenset):
-        line_tag = "cac:InvoiceLine" if doc.is_invoice else "cac:CreditNoteLine"
-        found = frozenset(
-            (cat_id(c), _rp(c))
-            for x in doc.all(line_tag)
-            for c in each(x, "cac:Item/cac:ClassifiedTaxCategory")
-        ) | frozenset(
-            (cat_id(c), _rp(c))
-            for ac in doc.all("cac:AllowanceCharge")
-            for c in each(ac, "cac:TaxCategory")
-        )
-        doc.cache["vat-used-pairs"] = found
-    return found
-
-
-def _line_sum(doc: Doc, code: str, rate: Decimal | None) -> Decimal:
-    return _memo(doc, f"vat-line-sum:{code}:{rate}", lambda: _line_sum_of(doc, code, rate))
-
-
-def _line_sum_of(doc: Doc, code: str, rate: Decimal | None) -> Decimal:
-    total = ZERO
-    for ids, rates, amounts in _line_index(doc):
-        if code not in ids or (rate is not None and rate not in rates):
-            continue
-        for value in amounts:
-            if value is None:
-                raise ValueError("line amount")
-            total += value
-    return total
-
-
-def _rp(cat: Element) -> Decimal | None:
-    try:
-        return rounded_percent(cat)
-    except ValueError:
-        return None
-
-
 def _ac_sum(doc: Doc, code: str, charge: bool, rate: Decimal | None) -> Decimal:
-    key = f"vat-ac-sum:{code}:{charge}:{rate}"
-    return _memo(doc, key, lambda: _ac_sum_of(doc, code, charge, rate))
+    """sum(../../../cac:AllowanceCharge[cbc:ChargeIndicator=charge][category code][rate]/cbc:Amount)."""
+
+    def compute() -> Decimal:
+        total = ZERO
+        for ac in each(doc.root, "cac:AllowanceCharge"):
+            if charge_indicator(ac) is not charge:
+                continue
+            if _matches(every(ac, "cac:TaxCategory"), code, rate):
+                total += _amounts(every(ac, "cbc:Amount"))
+        return total
+
+    found = _memo(doc, f"vat-ac-sum:{code}:{charge}:{rate}", compute)
+    assert isinstance(found, Decimal)
+    return found
 
 
-def _ac_sum_of(doc: Doc, code: str, charge: bool, rate: Decimal | None) -> Decimal:
-    total = ZERO
-    for ac in each(doc.root, "cac:AllowanceCharge"):
-        if charge_indicator(ac) is not charge:
-            continue
-        cats = every(ac, "cac:TaxCategory")
-        if not any(cat_id(c) == code for c in cats):
-            continue
-        if rate is not None and not any(_rp(c) == rate for c in cats):
-            continue
-        for amount in each(ac, "cbc:Amount"):
-            value = dec(sv(amount))
-            if value is None:
-                raise ValueError("amount")
-            total += value
-    return total
+def _expected(doc: Doc, line: str, code: str, rate: Decimal | None) -> Decimal:
+    """Line net amounts + document level charges - document level allowances of a category."""
+    return (
+        _line_sum(doc, line, code, rate)
+        + _ac_sum(doc, code, True, rate)
+        - _ac_sum(doc, code, False, rate)
+    )
+
+
+def _s_08_used(doc: Doc, line: str, rate: Decimal) -> bool:
+    """BR-S-08: exists(//cac:InvoiceLine[S][rate]) or exists(//cac:AllowanceCharge[S][rate])."""
+
+    def compute() -> bool:
+        return any(
+            _matches(every(el, "cac:Item/cac:ClassifiedTaxCategory"), "S", rate)
+            for el in doc.all(line)
+        ) or any(
+            _matches(every(ac, "cac:TaxCategory"), "S", rate)
+            for ac in doc.all("cac:AllowanceCharge")
+        )
+
+    return bool(_memo(doc, f"vat-s08-used:{line}:{rate}", compute))
 
 
 def _check_08(cat: Category) -> Callable[[Element, Doc], bool]:
+    """The taxable amount of a breakdown against its lines, allowances and charges.
+
+    Every official -08 rule is an `or` of an Invoice branch (cac:InvoiceLine) and a Credit
+    note branch (cac:CreditNoteLine), each with its own line sum; the categories with one
+    rate per breakdown (S, L, M) compare the rates as xs:decimal and allow a difference
+    of less than 1, the others require equality."""
     code = cat.code
 
-    def check(el: Element, doc: Doc) -> bool:
+    def exact(el: Element, doc: Doc) -> bool:
         subtotal = el.getparent()
-        if subtotal is None:
-            return False
-        taxable = dec_at(subtotal, "cbc:TaxableAmount")
-        if not cat.per_rate:
-            if not _has_lines(doc):
-                return False
-            expected = (
-                _line_sum(doc, code, None)
-                + _ac_sum(doc, code, True, None)
-                - _ac_sum(doc, code, False, None)
-            )
-            return taxable is not None and taxable == expected
-        rate = rounded_percent(el)
-        if rate is None:
-            return True  # every $rate in () satisfies ...
-        if code == "S":
-            if (code, rate) not in _used_pairs(doc):
-                return False
-        elif not _has_lines(doc):
-            return False
-        expected = (
-            _line_sum(doc, code, rate)
-            + _ac_sum(doc, code, True, rate)
-            - _ac_sum(doc, code, False, rate)
-        )
+        taxable = None if subtotal is None else dec_at(subtotal, "cbc:TaxableAmount")
         if taxable is None:
             return False
-        return taxable - 1 < expected < taxable + 1
+        return any(
+            bool(doc.all(line)) and taxable == _expected(doc, line, code, None)
+            for line in _LINE_KINDS
+        )
 
-    return check
+    def per_rate(el: Element, doc: Doc) -> bool:
+        percents = every(el, "cbc:Percent")
+        if not percents:
+            return True  # every $rate in () satisfies ...
+        if len(percents) > 1:
+            raise ValueError("more than one VAT category rate")
+        rate = dec(sv(percents[0]))
+        if rate is None:
+            raise ValueError("VAT category rate is not a decimal")
+        subtotal = el.getparent()
+        taxable = None if subtotal is None else dec_at(subtotal, "cbc:TaxableAmount")
+        if taxable is None:
+            return False
+        for line in _LINE_KINDS:
+            used = _s_08_used(doc, line, rate) if code == "S" else bool(doc.all(line))
+            if used and taxable - 1 < _expected(doc, line, code, rate) < taxable + 1:
+                return True
+        return False
+
+    return per_rate if cat.per_rate else exact
 
 
 def _check_09(cat: Category) -> Callable[[Element, Doc], bool]:
@@ -529,6 +574,7 @@ CATEGORIES: tuple[Category, ...] = (
             **_per_rate_messages("BR-AF", "IGIC"),
             "10": 'A VAT breakdown (BG-23) with VAT Category code (BT-118) "IGIC" shall not have a VAT exemption reason code (BT-121) or VAT exemption reason text (BT-120).',
         },
+        raw_charge_negative=True,
     ),
     Category(
         "M",
@@ -549,6 +595,7 @@ CATEGORIES: tuple[Category, ...] = (
             **_per_rate_messages("BR-AG", "IPSI"),
             "10": 'A VAT breakdown (BG-23) with VAT Category code (BT-118) "IPSI" shall not have a VAT exemption reason code (BT-121) or VAT exemption reason text (BT-120).',
         },
+        breakdown_vat_filter=True,
     ),
     Category(
         "O",
@@ -721,8 +768,32 @@ def _br_b_01(el: Element, doc: Doc) -> bool:
     return not any(sv(x) != "IT" for x in doc.all("cbc:IdentificationCode"))
 
 
+def _ids_equal(nodes: list[Element], code: str) -> bool:
+    """`path/cbc:ID = 'code'`: a general comparison of the string values, not normalized."""
+    return any(sv(x) == code for x in nodes)
+
+
 def _br_b_02(el: Element, doc: Doc) -> bool:
-    return not _any_b_or(doc, "B") or not _any_b_or(doc, "S")
+    """B is looked for in the breakdown, the document level allowances and charges and the
+    line items; S only in `cac:TaxTotal/cac:TaxSubtotal/cbc:ID` (which UBL does not have, so the
+    breakdown never counts), the document level allowances and charges and the line items."""
+    root = doc.root
+    lines = doc.all("cac:ClassifiedTaxCategory")
+    line_ids = [x for c in lines for x in each(c, "cbc:ID")]
+    ac_ids = every(root, "cac:AllowanceCharge/cac:TaxCategory/cbc:ID")
+    b = (
+        _ids_equal(every(root, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID"), "B")
+        or _ids_equal(ac_ids, "B")
+        or _ids_equal(line_ids, "B")
+    )
+    if not b:
+        return True
+    s = (
+        _ids_equal(every(root, "cac:TaxTotal/cac:TaxSubtotal/cbc:ID"), "S")
+        or _ids_equal(ac_ids, "S")
+        or _ids_equal(line_ids, "S")
+    )
+    return not s
 
 
 _BY_CODE = {c.code: c for c in CATEGORIES}
