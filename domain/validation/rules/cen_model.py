@@ -37,8 +37,11 @@ from domain.validation.values import (
     xround,
 )
 
-_NOTE_SUBJECTS = frozenset(
-    """AAA AAB AAC AAD AAE AAF AAG AAI AAJ AAK AAL AAM AAN AAO AAP AAQ AAR AAS AAT AAU AAV AAW AAX
+# UNCL 4451 as BR-CL-08 lists it, between spaces: the rule is contains(list, code)
+_NOTE_SUBJECTS = (
+    " "
+    + " ".join(
+        """AAA AAB AAC AAD AAE AAF AAG AAI AAJ AAK AAL AAM AAN AAO AAP AAQ AAR AAS AAT AAU AAV AAW AAX
     AAY AAZ ABA ABB ABC ABD ABE ABF ABG ABH ABI ABJ ABK ABL ABM ABN ABO ABP ABQ ABR ABS ABT ABU ABV
     ABW ABX ABZ ACA ACB ACC ACD ACE ACF ACG ACH ACI ACJ ACK ACL ACM ACN ACO ACP ACQ ACR ACS ACT ACU
     ACV ACW ACX ACY ACZ ADA ADB ADC ADD ADE ADF ADG ADH ADI ADJ ADK ADL ADM ADN ADO ADP ADQ ADR ADS
@@ -55,6 +58,8 @@ _NOTE_SUBJECTS = frozenset(
     ITR ITS LAN LIN LOI MCO MDH MKS ORI OSI PAC PAI PAY PKG PKT PMD PMT PRD PRF PRI PUR QIN QQD QUT
     RAH REG RET REV RQR SAF SIC SIN SLR SPA SPG SPH SPP SPT SRN SSR SUR TCA TDT TRA TRR TXD WHI
     ZZZ""".split()
+    )
+    + " "
 )
 
 # BR-CO-09 tests contains(' 1A AD ... ZW ', substring(cbc:CompanyID,1,2)): the official list, with
@@ -360,6 +365,7 @@ def _br_cl_08(el: Element, _doc: Doc) -> bool:
     if "#" not in code:
         return True  # substring-before(...,'#') is '' -> length 0 != 3
     code = code.split("#", 1)[0]
+    # contains(' AAA AAB ... ZZZ ', code): a substring test, as officially written
     return len(code) != 3 or code in _NOTE_SUBJECTS
 
 

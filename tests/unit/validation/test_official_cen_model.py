@@ -244,3 +244,14 @@ def test_br_dec_of_two_nodes_is_an_error_so_the_assert_fails() -> None:
     )
     assert fired(one, "BR-DEC-18") == []
     assert fired(two, "BR-DEC-18") == ["BR-DEC-18"]
+
+
+def test_br_cl_08_is_a_substring_test_of_the_official_list() -> None:
+    from domain.validation.rules.cen_model import _br_cl_08
+
+    note = etree.fromstring(f'<cbc:Note xmlns:cbc="{CBC}">#A A#three letters, one space</cbc:Note>')
+    assert _br_cl_08(note, None)  # type: ignore[arg-type]  # ' AAA AAB ' holds 'A A'
+    note.text = "#QQQ#not a subject code"
+    assert not _br_cl_08(note, None)  # type: ignore[arg-type]
+    note.text = "#AAI#general information"
+    assert _br_cl_08(note, None)  # type: ignore[arg-type]
