@@ -103,8 +103,8 @@ def _kids(el: Element) -> dict[object, list[Element]]:
 
 def reset_cache() -> None:
     """Forget the children maps (called before and after each validation run)."""
-    global _MAPS
-    _MAPS = {}
+    global _MAPS, _IDS, _VAT
+    _MAPS, _IDS, _VAT = {}, {}, {}
 
 
 def focus(el: Element | None) -> None:
@@ -244,13 +244,26 @@ def upper_norm(s: str | None) -> str:
     return norm(s).upper()
 
 
+# Per validation run, as _MAPS: what many VAT rules ask of every tax category, asked once.
+_IDS: dict[Element, str] = {}
+_VAT: dict[Element, bool] = {}
+
+
 def is_vat(cat: Element) -> bool:
     """cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT' on a tax category."""
-    return any(norm(sv(x)).upper() == "VAT" for x in each(cat, "cac:TaxScheme/cbc:ID"))
+    found = _VAT.get(cat)
+    if found is None:
+        found = any(norm(sv(x)).upper() == "VAT" for x in each(cat, "cac:TaxScheme/cbc:ID"))
+        _VAT[cat] = found
+    return found
 
 
 def cat_id(cat: Element) -> str:
-    return ntext(cat, "cbc:ID")
+    """normalize-space(cbc:ID) of a tax category."""
+    found = _IDS.get(cat)
+    if found is None:
+        found = _IDS[cat] = ntext(cat, "cbc:ID")
+    return found
 
 
 def local(el: Element) -> str:

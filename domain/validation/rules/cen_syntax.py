@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from domain.validation.engine import Doc, Element, RuleContext, clark, fatal, rule, warning
+from domain.validation.engine import NS, Doc, Element, RuleContext, clark, fatal, rule, warning
 from domain.validation.rules.common import is_allowance, is_charge
 from domain.validation.values import decimals, each, every, exists, norm, sv, text
 
@@ -49,22 +49,28 @@ def _sr43(el: Element, doc: Doc) -> bool:
     return not any(x.get("schemeID") is not None for x in each(el, "cbc:ID")) and not code
 
 
+_ATTRIBUTES = etree.XPath("//@*")
+
+
 def _any_attr(doc: Doc, name: str) -> bool:
+    """Whether any element of the document has the attribute (its names found once, by libxml2)."""
     key = "attrs"
     names = doc.cache.get(key)
     if names is None:
-        found: set[str] = set()
-        for node in doc.root.iter():
-            found.update(str(k) for k in node.attrib)
-        doc.cache[key] = found
-        names = found
+        found = _ATTRIBUTES(doc.root)
+        assert isinstance(found, list)
+        names = doc.cache[key] = {getattr(a, "attrname", None) for a in found}
     return name in names  # type: ignore[operator]
 
 
+_NAMED = etree.XPath("count(//@name) - count(//cbc:PaymentMeansCode/@name)", namespaces=NS)
+
+
 def _dt18(el: Element, doc: Doc) -> bool:
-    named = sum(1 for node in doc.root.iter() if "name" in node.attrib)
-    on_means = sum(1 for x in doc.all("cbc:PaymentMeansCode") if "name" in x.attrib)
-    return named - on_means <= 0
+    """count(//@name) - count(//cbc:PaymentMeansCode/@name) <= 0"""
+    named = _NAMED(doc.root)
+    assert isinstance(named, float)
+    return named <= 0
 
 
 def _vat_scheme(pts: Element) -> bool:
