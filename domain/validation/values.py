@@ -111,43 +111,46 @@ def focus(el: Element | None) -> None:
     """Kept for callers that announce the element under test; the maps need no focus."""
 
 
-def _nodes(el: Element, path: str, steps: tuple[str, ...]) -> list[Element]:
-    kids = _kids(el)
-    if len(steps) == 1:
-        return kids.get(steps[0]) or []
+_NONE: list[Element] = []  # shared, never changed
+
+
+def _at(el: Element, path: str) -> list[Element] | None:
+    """The nodes at a plain child path ('cac:Item/cbc:Name'), in document order, remembered
+    in el's map under the path itself; None for a fancier path (left to ElementPath)."""
+    kids = _MAPS.get(el)
+    if kids is None:
+        kids = _kids(el)
     nodes = kids.get(path)
     if nodes is None:
-        nodes = kids.get(steps[0]) or []
+        steps = _steps(path)
+        if not steps:
+            return None
+        nodes = kids.get(steps[0]) or _NONE
         for tag in steps[1:]:
             if not nodes:
                 break
-            nodes = [found for node in nodes for found in _kids(node).get(tag, ())]
+            nodes = [found for node in nodes for found in _kids(node).get(tag, _NONE)]
         kids[path] = nodes
     return nodes
 
 
 def each(el: Element, path: str) -> Iterator[Element]:
     """The nodes at path in document order (child steps are walked without ElementPath)."""
-    steps = _steps(path)
-    if not steps:
-        return el.iterfind(cp(path))
-    return iter(_nodes(el, path, steps))
+    nodes = _at(el, path)
+    return el.iterfind(cp(path)) if nodes is None else iter(nodes)
 
 
 def first(el: Element, path: str) -> Element | None:
     """The first node at path, None when absent."""
-    steps = _steps(path)
-    if not steps:
+    nodes = _at(el, path)
+    if nodes is None:
         return next(el.iterfind(cp(path)), None)
-    nodes = _nodes(el, path, steps)
     return nodes[0] if nodes else None
 
 
 def every(el: Element, path: str) -> list[Element]:
-    steps = _steps(path)
-    if not steps:
-        return list(el.iterfind(cp(path)))
-    return list(_nodes(el, path, steps))
+    nodes = _at(el, path)
+    return list(el.iterfind(cp(path))) if nodes is None else list(nodes)
 
 
 def exists(el: Element, path: str) -> bool:
