@@ -274,7 +274,12 @@ class AutoTrans(Application[UUID]):
         elif previous and (before.get("channel"), before.get("address")) == (channel, address):
             options["secret_ref"] = previous  # same destination: the stored secret still applies
         found.set_customer(customer=customer, channel=channel, address=address, options=options)
-        self.save(found)
+        try:
+            self.save(found)
+        except Exception:
+            if secret is not None and self.secrets is not None:
+                self.secrets.delete(options["secret_ref"])  # not referenced by anything: erase
+            raise
         if previous and previous != options.get("secret_ref") and self.secrets is not None:
             self.secrets.delete(previous)
 

@@ -503,3 +503,24 @@ def test_a_locked_database_does_not_stall_the_event_loop(
 
     # the loop keeps serving other work (the API, other workers) while the query waits
     assert asyncio.run(scenario()) >= 10
+
+
+def test_a_register_change_that_loses_a_race_leaves_no_secret_behind(
+    make_broker: Callable[..., Broker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b = make_broker()
+    enrol(b)
+    assert b.app.secrets is not None
+    stored = b.app.secrets._dir  # the store's own folder: every secret is one file there
+
+    def lost_race(*_: object) -> None:
+        raise IntegrityError("another writer saved this client first")
+
+    monkeypatch.setattr(b.app, "save", lost_race)
+    url = "sftp://kunde@sftp.example.net/incoming"
+    with pytest.raises(IntegrityError):
+        b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "sftp", url, {}, "pw-1")
+    assert not stored.exists() or list(stored.iterdir()) == []
+    monkeypatch.undo()
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "sftp", url, {}, "pw-1")  # retried
+    assert len(list(stored.iterdir())) == 1
