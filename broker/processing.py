@@ -10,9 +10,10 @@ channels' answers. `run_until_idle` drives all of them until nothing is left to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from adapters.channels.base import (
     Destination,
     OutgoingDocument,
     PermanentDeliveryError,
+    TransientDeliveryError,
 )
 from adapters.documents import DocumentNotFound
 from broker.application import AutoTrans, Batch
@@ -50,7 +52,8 @@ class Claim:
     invoice: Invoice
     options: dict[str, str]
     body: bytes | None = None
-    missing: str | None = None
+    unreadable: DeliveryError | None = None  # why the document could not be read
+    settled: bool = False  # the aggregates say what happened (delivered, failed, released)
 
 
 T = TypeVar("T")
@@ -133,6 +136,8 @@ class DeliveryWorker:
         # in order, as they ran before, without threads of one worker waiting on each other's
         # write locks.
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delivery-io")
+        # Set when the service drains: the round in flight finishes, nothing new is claimed.
+        self.draining = False
 
     async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._io, partial(fn, *args))
@@ -165,32 +170,48 @@ class DeliveryWorker:
         as soon as it is known. The database and document-store work of a turn (outcomes of the
         deliveries that just finished, claims for the free slots, their documents) is one call
         off the event loop, so a slow or locked database never stalls the loop (and the API),
-        and a busy loop costs one thread hand-over per turn, not one per call."""
+        and a busy loop costs one thread hand-over per turn, not one per call.
+
+        However the round ends (done, cancelled by shutdown, a database error), every claim it
+        made leaves with its outcome recorded: delivered, failed, or released for a retry."""
         due = deque(await self._off_loop(self.due, self.app.clock(), self.batch_size))
         done = 0
-        running: set[asyncio.Task[Claim]] = set()
+        running: dict[asyncio.Task[Claim], Claim] = {}
         finished: list[Claim] = []
         try:
-            while due or running or finished:
-                ids = [due.popleft() for _ in range(min(self.concurrency - len(running), len(due)))]
+            while (due and not self.draining) or running or finished:
+                free = 0 if self.draining else self.concurrency - len(running)
+                ids = [due.popleft() for _ in range(min(free, len(due)))]
                 settled, finished = finished, []
                 claimed = await self._settle(settled, ids)
                 self._observe(settled)
-                running.update(asyncio.create_task(self._deliver(c)) for c in claimed)
+                for claim in claimed:
+                    running[asyncio.create_task(self._deliver(claim))] = claim
                 done += len(claimed)
                 if running:
-                    completed, running = await asyncio.wait(
-                        running, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    finished.extend(task.result() for task in completed)
-        except asyncio.CancelledError:
-            for task in running:
-                task.cancel()  # each releases its claim (see _deliver)
-            await asyncio.gather(*running, return_exceptions=True)
-            for claim in finished:
-                self._record_outcome(claim)
+                    completed, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    finished.extend(running.pop(task) for task in completed)
+                    for task in completed:
+                        task.result()  # a bug in an attempt surfaces here; its claim is kept
+        except BaseException:
+            await self._wind_down(running, finished)
             raise
         return done
+
+    async def _wind_down(
+        self, running: dict[asyncio.Task[Claim], Claim], finished: list[Claim]
+    ) -> None:
+        """Stop the attempts in flight and record every claim's outcome; an attempt that had no
+        outcome yet releases its claim, so any worker may try again at once."""
+        for task in running:
+            task.cancel()
+        await _to_the_end(asyncio.gather(*running, return_exceptions=True))
+        claims = [*finished, *running.values()]
+        for claim in claims:
+            if not claim.settled:
+                self._interrupted(claim)
+        await _to_the_end(self._off_loop(self._record_all, claims))
+        self._observe(claims)
 
     async def _settle(self, finished: list[Claim], due: list[UUID]) -> list[Claim]:
         """Record the finished outcomes, then claim `due`, in one call off the loop. Cancelled
@@ -204,32 +225,30 @@ class DeliveryWorker:
         try:
             return await asyncio.shield(call)
         except asyncio.CancelledError:
-            for claim in await call:
+            claimed = await _to_the_end(call)
+            for claim in claimed:
                 self._interrupted(claim)
-                self._record_outcome(claim)
+            await _to_the_end(self._off_loop(self._record_all, claimed))
             raise
 
     def _settle_now(self, finished: list[Claim], due: list[UUID], now: datetime) -> list[Claim]:
-        for claim in finished:
-            self._record_outcome(claim)
+        self._record_all(finished)
         claimed = self._claim(due, now) if due else []
         for claim in claimed:
             try:
                 claim.body = self.app.document(claim.invoice)
             except DocumentNotFound as e:
-                claim.missing = str(e)
+                claim.unreadable = PermanentDeliveryError(f"document missing from the store: {e}")
+            except Exception as e:  # a disk or network-share error: worth another try later
+                claim.unreadable = TransientDeliveryError(
+                    f"document cannot be read: {type(e).__name__}: {e}"
+                )
         return claimed
 
     async def _deliver(self, claim: Claim) -> Claim:
         """Send one claimed transmission; the claim comes back with the aggregates changed to say
         what happened, to be recorded."""
-        try:
-            await self._attempt(claim)
-        except asyncio.CancelledError:
-            # Shutting down mid-attempt: release the claim so any worker may retry it now.
-            self._interrupted(claim)
-            self._record_outcome(claim)
-            raise
+        await self._attempt(claim)
         return claim
 
     def _observe(self, settled: list[Claim]) -> None:
@@ -241,6 +260,17 @@ class DeliveryWorker:
                     log.exception(
                         "delivery.observer_failed", transmission_id=str(claim.transmission.id)
                     )
+
+    def _record_all(self, claims: list[Claim]) -> None:
+        """Record each outcome on its own: one that cannot be saved (its transmission stays
+        'attempting' and is retried after the attempt timeout) does not hold back the others."""
+        for claim in claims:
+            try:
+                self._record_outcome(claim)
+            except Exception:
+                log.exception(
+                    "delivery.outcome_not_recorded", transmission_id=str(claim.transmission.id)
+                )
 
     def _record_outcome(self, claim: Claim) -> None:
         transmission, invoice = claim.transmission, claim.invoice
@@ -260,6 +290,7 @@ class DeliveryWorker:
         reason = "delivery interrupted by shutdown; the peer may or may not have it"
         transmission.fail(reason=reason, retryable=True, next_attempt_at=at, at=at)
         invoice.fail(reason=reason, final=False, transmission_id=transmission.id, at=at)
+        claim.settled = True
 
     def _claim(self, due: list[UUID], now: datetime) -> list[Claim]:
         """Record `Attempted` for each due transmission before anything is sent; the event store's
@@ -306,9 +337,10 @@ class DeliveryWorker:
         destination = Destination(transmission.channel, transmission.destination, options)
         channel = self.channels.get(transmission.channel)
         try:
+            if claim.unreadable is not None:
+                raise claim.unreadable
             body = claim.body
-            if body is None:
-                raise PermanentDeliveryError(f"document missing from the store: {claim.missing}")
+            assert body is not None, "a claim has its document or the reason it has none"
             outgoing = OutgoingDocument(
                 transmission_id=str(transmission.id),
                 invoice_id=str(invoice.id),
@@ -324,10 +356,12 @@ class DeliveryWorker:
             evidence = await channel.deliver(outgoing, destination)
         except DeliveryError as e:
             self._failed(transmission, invoice, e, bound)
+            claim.settled = True
             return
         except Exception as e:  # a channel bug must not stop the worker: treat it as transient
             bound.exception("delivery.crashed", channel=transmission.channel)
             self._failed(transmission, invoice, DeliveryError(f"{type(e).__name__}: {e}"), bound)
+            claim.settled = True
             return
         at = self.app.clock()
         transmission.deliver(evidence=evidence.as_dict(), at=at)
@@ -337,6 +371,7 @@ class DeliveryWorker:
             evidence=evidence.as_dict(),
             at=at,
         )
+        claim.settled = True
         bound.info("delivery.delivered", channel=transmission.channel, reference=evidence.reference)
 
     def _failed(
@@ -363,6 +398,16 @@ class DeliveryWorker:
             attempt=transmission.attempts,
             next_attempt_at=iso(next_at),
         )
+
+
+async def _to_the_end(awaitable: Awaitable[T]) -> T:
+    """Await to completion even when cancelled meanwhile (the caller is cleaning up after a
+    cancellation, and the work cannot be stopped halfway: a thread, claims to release)."""
+    future = asyncio.ensure_future(awaitable)
+    while not future.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(future)
+    return future.result()
 
 
 class Processor:

@@ -204,6 +204,7 @@ class Workers:
         if self._deadline is None:
             self._deadline = time.monotonic() + self.drain_seconds
         self._stopping = True
+        self.broker.processor.delivery.draining = True  # no new claims; what is claimed finishes
         self.wake()
 
     async def stop(self, timeout: float | None = None) -> bool:

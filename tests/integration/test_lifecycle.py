@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -524,3 +525,80 @@ def test_a_register_change_that_loses_a_race_leaves_no_secret_behind(
     monkeypatch.undo()
     b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "sftp", url, {}, "pw-1")  # retried
     assert len(list(stored.iterdir())) == 1
+
+
+def _paced_broker(make_broker: Callable[..., Broker], delays: dict[str, float]) -> Broker:
+    b = make_broker(email=PacedChannel(delays))
+    b.processor.delivery.concurrency = 2
+    enrol(b)
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "email", "ap@ukjent.no")
+    for number in delays:
+        b.app.submit(invoice(number, buyer=OTHER), CLIENT_A.org_number)
+    b.processor.routing.catch_up()
+    b.projections.catch_up()
+    return b
+
+
+def _states(b: Broker) -> dict[str, str]:
+    b.projections.catch_up()
+    return {r["number"]: r["state"] for r in queries.invoices(b.store)}
+
+
+def test_shutdown_while_the_database_is_slow_loses_no_outcome(
+    make_broker: Callable[..., Broker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b = _paced_broker(make_broker, {"P-A": 0.0, "P-B": 0.1, "P-C": 5.0})
+    worker = b.processor.delivery
+    settle, turns = worker._settle_now, [0]
+
+    def slow_second_turn(*args: Any) -> Any:
+        turns[0] += 1
+        if turns[0] == 2:
+            time.sleep(0.5)  # a locked database while P-B finishes
+        return settle(*args)
+
+    monkeypatch.setattr(worker, "_settle_now", slow_second_turn)
+
+    async def shutdown_meanwhile() -> None:
+        round_ = asyncio.create_task(worker.deliver_due())
+        await asyncio.sleep(0.3)
+        round_.cancel()  # the drain timed out
+        with pytest.raises(asyncio.CancelledError):
+            await round_
+
+    asyncio.run(shutdown_meanwhile())
+    # P-B reached its peer: it is recorded as delivered, not left 'attempting' to be sent again
+    assert _states(b) == {"P-A": "delivered", "P-B": "delivered", "P-C": "retrying"}
+    [stuck] = b.store.query("SELECT COUNT(*) AS n FROM rm_transmissions WHERE state = 'attempting'")
+    assert stuck["n"] == 0
+
+
+def test_a_document_that_cannot_be_read_fails_only_its_own_delivery(
+    make_broker: Callable[..., Broker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b = _paced_broker(make_broker, {"R-A": 0.0, "R-B": 0.0, "R-C": 0.0})
+    read = b.app.document
+
+    def unreadable(invoice: Invoice) -> bytes:
+        if invoice.number == "R-B":
+            raise PermissionError(13, "Permission denied")
+        return read(invoice)
+
+    monkeypatch.setattr(b.app, "document", unreadable)
+    process(b)
+    assert _states(b) == {"R-A": "delivered", "R-B": "retrying", "R-C": "delivered"}
+    [row] = [r for r in queries.invoices(b.store) if r["number"] == "R-B"]
+    assert (
+        row["last_error"]
+        == "document cannot be read: PermissionError: [Errno 13] Permission denied"
+    )
+
+
+def test_a_draining_worker_claims_nothing_new(make_broker: Callable[..., Broker]) -> None:
+    b = _paced_broker(make_broker, {"D-A": 0.0})
+    b.processor.delivery.draining = True
+    assert asyncio.run(b.processor.delivery.deliver_due()) == 0
+    assert _states(b) == {"D-A": "routed"}
+    b.processor.delivery.draining = False
+    assert asyncio.run(b.processor.delivery.deliver_due()) == 1
+    assert _states(b) == {"D-A": "delivered"}
