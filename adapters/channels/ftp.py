@@ -27,7 +27,7 @@ from adapters.channels.base import (
     TransientDeliveryError,
 )
 from adapters.channels.naming import remote_file_name, temporary_name
-from adapters.channels.network import public_address
+from adapters.channels.network import public_addresses
 from adapters.secrets import SecretStore, SecretStoreError
 
 _TLS_MODES = ("none", "explicit", "implicit")
@@ -183,21 +183,31 @@ class FtpChannel:
             raise PermanentDeliveryError(f"FTP password for {destination}: {exc}") from None
 
     def _connect(self, target: FtpTarget) -> ftplib.FTP:
+        """Connect to the first of the host's vetted addresses that answers. ftplib checks TLS
+        certificates (control and data connections) against `host`: kept as the name."""
+        addresses = public_addresses(target.host, target.port, allow_internal=self._allow_internal)
+        refused: OSError | None = None
+        for address in addresses:
+            ftp = self._client(target)
+            ftp.host = target.host  # the implicit-TLS handshake happens inside connect()
+            try:
+                ftp.connect(address, target.port, timeout=self._timeout)
+            except OSError as exc:
+                ftp.close()
+                refused = exc
+                continue
+            ftp.host = target.host
+            return ftp
+        assert refused is not None
+        raise refused
+
+    def _client(self, target: FtpTarget) -> ftplib.FTP:
         context = self._ssl_context or ssl.create_default_context()
-        ftp: ftplib.FTP
         if target.tls == "implicit":
-            ftp = _ImplicitFtpTls(context=context, timeout=self._timeout)
-        elif target.tls == "explicit":
-            ftp = _FtpTls(context=context, timeout=self._timeout)
-        else:
-            ftp = ftplib.FTP(timeout=self._timeout)
-        address = public_address(target.host, target.port, allow_internal=self._allow_internal)
-        # ftplib checks TLS certificates (control and data) against `host`: the name, while the
-        # connection goes to the address that was vetted
-        ftp.host = target.host
-        ftp.connect(address, target.port, timeout=self._timeout)
-        ftp.host = target.host
-        return ftp
+            return _ImplicitFtpTls(context=context, timeout=self._timeout)
+        if target.tls == "explicit":
+            return _FtpTls(context=context, timeout=self._timeout)
+        return ftplib.FTP(timeout=self._timeout)
 
     def _upload(
         self, target: FtpTarget, password: str, name: str, body: bytes, phase: list[str]

@@ -25,7 +25,7 @@ from adapters.channels.base import (
     TransientDeliveryError,
 )
 from adapters.channels.naming import remote_file_name, temporary_name
-from adapters.channels.network import public_address
+from adapters.channels.network import public_addresses
 from adapters.secrets import SecretStore, SecretStoreError
 
 
@@ -103,12 +103,12 @@ class SftpChannel:
         phase = ["connecting"]  # what the upload was doing, for the error message
         try:
             async with asyncio.timeout(self._timeout * 2):
-                # the host key is pinned, so connecting to the vetted address loses nothing
-                address = await asyncio.to_thread(
-                    public_address, target.host, target.port, allow_internal=self._allow_internal
+                # the host key is pinned, so connecting to a vetted address loses nothing
+                addresses = await asyncio.to_thread(
+                    public_addresses, target.host, target.port, allow_internal=self._allow_internal
                 )
-                conn = await asyncssh.connect(
-                    address,
+                conn = await _first_answering(
+                    addresses,
                     target.port,
                     username=target.user,
                     known_hosts=([pinned] if pinned else [], [], []),
@@ -261,3 +261,16 @@ def _host_key_message(
         f"the customer register pins {fingerprint(pinned)}; do not deliver until the customer "
         "confirms the new key"
     )
+
+
+async def _first_answering(addresses: list[str], port: int, **options: Any) -> Any:
+    """An SSH connection to the first address that accepts one (as asyncssh would try each
+    address of a name); a refusal of the login or of the host key is final, not tried again."""
+    refused: OSError | None = None
+    for address in addresses:
+        try:
+            return await asyncssh.connect(address, port, **options)
+        except OSError as exc:
+            refused = exc
+    assert refused is not None
+    raise refused

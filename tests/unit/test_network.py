@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.channels.base import PermanentDeliveryError, TransientDeliveryError
-from adapters.channels.network import is_internal, public_address
+from adapters.channels.network import is_internal, public_addresses
 
 
 @pytest.mark.parametrize(
@@ -29,15 +29,41 @@ def test_internal_addresses(address: str) -> None:
 
 def test_a_public_address_is_used_as_it_is() -> None:
     assert not is_internal("193.75.75.75")
-    assert public_address("193.75.75.75", 21) == "193.75.75.75"
+    assert public_addresses("193.75.75.75", 21) == ["193.75.75.75"]
 
 
 def test_a_name_for_an_internal_address_is_refused_and_said_why() -> None:
-    with pytest.raises(PermanentDeliveryError, match=r"localhost resolves to .*127\.0\.0\.1"):
-        public_address("localhost", 22)
-    assert public_address("localhost", 22, allow_internal=True) in ("127.0.0.1", "::1")
+    with pytest.raises(PermanentDeliveryError, match="localhost is inside AutoTrans's own") as e:
+        public_addresses("localhost", 22)
+    assert "127.0.0.1" not in str(e.value)  # the tenant does not learn our addresses
+    assert "127.0.0.1" in public_addresses("localhost", 22, allow_internal=True)
 
 
 def test_a_name_that_does_not_resolve_is_worth_retrying() -> None:
     with pytest.raises(TransientDeliveryError, match="does not resolve"):
-        public_address("no-such-host.invalid", 21)
+        public_addresses("no-such-host.invalid", 21)
+
+
+def test_a_malformed_name_is_not_worth_retrying() -> None:
+    with pytest.raises(PermanentDeliveryError, match="not a valid host name"):
+        public_addresses("a" * 64 + ".example.net", 21)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::ffff:10.0.0.5",  # IPv4-mapped
+        "64:ff9b::a00:5",  # NAT64 of 10.0.0.5
+        "64:ff9b:1::a00:5",  # local-use NAT64
+        "2002:a00:5::1",  # 6to4 of 10.0.0.5
+        "::a00:5",  # IPv4-compatible
+        "fec0::1",  # site-local
+    ],
+)
+def test_ipv6_forms_of_internal_addresses_are_internal(address: str) -> None:
+    assert is_internal(address)
+
+
+def test_ipv6_forms_of_public_addresses_are_public() -> None:
+    assert not is_internal("64:ff9b::c14b:4b4b")  # NAT64 of 193.75.75.75
+    assert not is_internal("2a02:c7f:7e3e:9700::1")

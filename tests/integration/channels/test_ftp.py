@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -289,3 +290,26 @@ async def test_a_server_inside_our_own_network_is_refused_unless_allowed(
             document, destination(server.port, secrets)
         )
     assert files_in(server.root / "incoming") == []
+
+
+async def test_the_next_address_of_the_host_is_tried_when_one_does_not_answer(
+    ftpd_factory: Callable[..., FtpServerThread],
+    secrets: SecretStore,
+    document: OutgoingDocument,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = ftpd_factory()
+    resolve = socket.getaddrinfo
+
+    def two_addresses(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != "ftp.kunde.test":
+            return resolve(host, port, *args, **kwargs)
+        # the first address has no server: a node that is down, or IPv6 without a route
+        return [(2, 1, 6, "", ("127.0.0.3", port)), (2, 1, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    to = destination(server.port, secrets)
+    to = Destination("ftp", to.address.replace("127.0.0.1", "ftp.kunde.test"), to.options)
+    channel = FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True)
+    evidence = await channel.deliver(document, to)
+    assert_landed(server.root, document, dict(evidence.detail))
