@@ -6,6 +6,7 @@ them and drains them on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -56,6 +57,7 @@ def create_app(
     app.state.broker = broker
     app.state.workers = workers
     app.state.settings = settings
+    app.state.checking = asyncio.Semaphore(settings.submit_concurrency)
     problems.install(app)
     for module in (invoices, customers, inbox, statements, admin):
         app.include_router(module.router)

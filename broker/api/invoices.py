@@ -91,7 +91,8 @@ async def submit(
     digest = DocumentStore.digest(body)
     if idempotency_key:
         earlier_key(broker, principal, idempotency_key, digest)
-    result = await run_in_threadpool(broker.app.submit, body, principal.tenant)
+    async with request.app.state.checking:  # see ServiceSettings.submit_concurrency
+        result = await run_in_threadpool(broker.app.submit, body, principal.tenant)
     if result.outcome == "rejected":
         metrics.INVOICES_REJECTED.labels(reason_family(result)).inc()
         raise Problem(

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from broker.application import SubmitResult
+from broker.service import ServiceSettings
 from domain import ids
 from tests.integration.api.server import (
     BUYER_1,
@@ -106,3 +112,33 @@ def test_rejections_are_problems_with_a_clear_detail(live: Callable[..., LiveSer
 
     bad_id = client.get("/v1/invoices/not-a-uuid")
     assert bad_id.status_code == 422 and bad_id.json()["detail"].startswith("path.invoice_id")
+
+
+def test_submissions_are_checked_one_at_a_time(
+    live: Callable[..., LiveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = live()
+    enrol_world(server.broker)
+    submit, inside, most = server.broker.app.submit, [0], [0]
+
+    def counted(body: bytes, submitter: str) -> SubmitResult:
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.05)  # a long check: others would overlap it if let in
+            return submit(body, submitter)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(server.broker.app, "submit", counted)
+    key = server.key(CLIENT_A.org_number, "client")
+
+    def send(n: int) -> int:
+        with server.client(key) as client:
+            return client.post("/v1/invoices", content=ehf(f"C-{n}", CLIENT_A, BUYER_1)).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(send, range(8))) == [202] * 8
+    assert most[0] == 1  # AUTOTRANS_SUBMIT_CONCURRENCY, default 1
+    assert ServiceSettings.load({"AUTOTRANS_SUBMIT_CONCURRENCY": "3"}).submit_concurrency == 3
+    assert ServiceSettings.load({"AUTOTRANS_SUBMIT_CONCURRENCY": "0"}).submit_concurrency == 1
