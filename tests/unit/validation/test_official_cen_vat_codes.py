@@ -9,29 +9,8 @@ XPath reads, the 1.3.14 code lists, and the UBL-SR / UBL-CR paths of the syntax 
 from __future__ import annotations
 
 import pytest
-from lxml import etree
 
-from domain.validation import Finding, validate
-
-INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-CN = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-
-
-def doc(body: str, root: str = "Invoice") -> etree._Element:
-    ns = CN if root == "CreditNote" else INV
-    return etree.fromstring(
-        f'<{root} xmlns="{ns}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">{body}</{root}>'.encode()
-    )
-
-
-def run(body: str, *rule_ids: str, root: str = "Invoice") -> list[Finding]:
-    return validate(doc(body, root), rule_ids=set(rule_ids))
-
-
-def fired(body: str, *rule_ids: str, root: str = "Invoice") -> list[str]:
-    return [f.rule_id for f in run(body, *rule_ids, root=root)]
+from tests.unit.validation.fragments import fired, run
 
 
 def category(code: str, percent: str | None = None, scheme: str = "VAT", tag: str = "") -> str:

@@ -9,18 +9,7 @@ from lxml import etree
 
 from domain.validation import validate
 from domain.validation.codes import codes
-
-INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-CN = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-
-
-def doc(body: str, root: str = "Invoice") -> etree._Element:
-    ns = INV if root == "Invoice" else CN
-    return etree.fromstring(
-        f'<{root} xmlns="{ns}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">{body}</{root}>'.encode()
-    )
+from tests.unit.validation.fragments import doc
 
 
 def fired(root: etree._Element, rule_id: str) -> list[str]:
