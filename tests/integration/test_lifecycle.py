@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -549,11 +550,15 @@ def test_shutdown_while_the_database_is_slow_loses_no_outcome(
 ) -> None:
     b = _paced_broker(make_broker, {"P-A": 0.0, "P-B": 0.1, "P-C": 5.0})
     worker = b.processor.delivery
+    channel = worker.channels["email"]
+    assert isinstance(channel, PacedChannel)
     settle, turns = worker._settle_now, [0]
+    second_turn = threading.Event()
 
     def slow_second_turn(*args: Any) -> Any:
         turns[0] += 1
         if turns[0] == 2:
+            second_turn.set()
             time.sleep(0.5)  # a locked database while P-B finishes
         return settle(*args)
 
@@ -561,8 +566,9 @@ def test_shutdown_while_the_database_is_slow_loses_no_outcome(
 
     async def shutdown_meanwhile() -> None:
         round_ = asyncio.create_task(worker.deliver_due())
-        await asyncio.sleep(0.3)
-        round_.cancel()  # the drain timed out
+        while not (second_turn.is_set() and "P-B" in channel.finished):
+            await asyncio.sleep(0.01)
+        round_.cancel()  # the drain timed out, while the worker waits for the database
         with pytest.raises(asyncio.CancelledError):
             await round_
 
