@@ -183,6 +183,7 @@ class Workers:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self.broker.processor.delivery.draining = False  # a broker may be served again
         for name, step in self.steps.items():
             self._wake[name] = asyncio.Event()
             self._tasks[name] = asyncio.create_task(self._run(name, step), name=f"worker-{name}")

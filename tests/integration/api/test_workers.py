@@ -136,6 +136,13 @@ def test_drain_lets_an_in_flight_delivery_finish(
     broker.projections.catch_up()
     [row] = queries.invoices(broker.store)
     assert row["state"] == "delivered"
+    # served again after the drain: the workers take new work
+    broker.app.submit(ehf("E-again", CLIENT_B, BY_EMAIL), CLIENT_B.org_number)
+    again = Running(Workers(broker, poll_seconds=0.01, drain_seconds=5))
+    try:
+        wait_for(lambda: len(channel.calls) == 2, what="a delivery after serving again")
+    finally:
+        again.stop()
 
 
 def test_past_the_drain_bound_a_delivery_is_released_for_another_worker(
