@@ -107,10 +107,6 @@ def reset_cache() -> None:
     _MAPS, _IDS, _VAT = {}, {}, {}
 
 
-def focus(el: Element | None) -> None:
-    """Kept for callers that announce the element under test; the maps need no focus."""
-
-
 _NONE: list[Element] = []  # shared, never changed
 
 
