@@ -589,21 +589,21 @@ class AutoTrans(Application[UUID]):
             raise CommandError(f"invoice {invoice_id} is not in the inbox of {participant}")
         return invoice
 
-    def acknowledge(self, participant: str, invoice_id: UUID) -> None:
+    def acknowledge(self, participant: str, invoice_id: UUID) -> Invoice:
         """The recipient has fetched the invoice."""
-        self._answer(participant, invoice_id, lambda invoice, who, at: None)
+        return self._answer(participant, invoice_id, lambda invoice, who, at: None)
 
-    def approve(self, participant: str, invoice_id: UUID) -> None:
+    def approve(self, participant: str, invoice_id: UUID) -> Invoice:
         """The recipient approves the invoice for payment."""
-        self._answer(
+        return self._answer(
             participant,
             invoice_id,
             lambda invoice, who, at: invoice.approve(participant=who, at=at),
         )
 
-    def reject(self, participant: str, invoice_id: UUID, reason: str) -> None:
+    def reject(self, participant: str, invoice_id: UUID, reason: str) -> Invoice:
         """The recipient rejects the invoice; the sender sees the reason in its status."""
-        self._answer(
+        return self._answer(
             participant,
             invoice_id,
             lambda invoice, who, at: invoice.reject(participant=who, reason=reason, at=at),
@@ -614,7 +614,8 @@ class AutoTrans(Application[UUID]):
         participant: str,
         invoice_id: UUID,
         answer: Callable[[Invoice, str, datetime], None],
-    ) -> None:
+    ) -> Invoice:
+        """Apply the answer and save; the invoice as saved."""
         participant = party(participant, "participant")
         invoice = self._inbox_invoice(participant, invoice_id)
         at = self.clock()
@@ -624,6 +625,7 @@ class AutoTrans(Application[UUID]):
         except InvoiceStateError as e:
             raise CommandError(str(e)) from None
         self.save(invoice)
+        return invoice
 
     # -- queries -------------------------------------------------------------------------------
 

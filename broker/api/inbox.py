@@ -55,16 +55,14 @@ def answer(
     broker: Broker,
     principal: Principal,
     invoice_id: UUID,
-    command: Callable[[], None],
+    command: Callable[[], Invoice],
 ) -> InboxAction:
     in_inbox(broker, principal, invoice_id)
     try:
-        retrying(command)
+        invoice = retrying(command)
     except CommandError as e:
         raise Problem(409, str(e)) from None
     wake(request)
-    invoice = broker.app.get_invoice(invoice_id)
-    assert invoice is not None
     return InboxAction(invoice_id=invoice_id, recipient_state=invoice.recipient_state or "new")
 
 
