@@ -341,16 +341,7 @@ class DeliveryWorker:
                 raise claim.unreadable
             body = claim.body
             assert body is not None, "a claim has its document or the reason it has none"
-            outgoing = OutgoingDocument(
-                transmission_id=str(transmission.id),
-                invoice_id=str(invoice.id),
-                document_type=invoice.document_type,
-                number=invoice.number,
-                seller_name=invoice.seller_name,
-                buyer_name=invoice.buyer_name,
-                body=body,
-                sha256=invoice.document_hash,
-            )
+            outgoing = outgoing_document(transmission, invoice, body)
             if channel is None:
                 raise PermanentDeliveryError(f"channel {transmission.channel} is not configured")
             evidence = await channel.deliver(outgoing, destination)
@@ -398,6 +389,22 @@ class DeliveryWorker:
             attempt=transmission.attempts,
             next_attempt_at=iso(next_at),
         )
+
+
+def outgoing_document(
+    transmission: Transmission, invoice: Invoice, body: bytes
+) -> OutgoingDocument:
+    """What a channel is handed for one transmission of an invoice."""
+    return OutgoingDocument(
+        transmission_id=str(transmission.id),
+        invoice_id=str(invoice.id),
+        document_type=invoice.document_type,
+        number=invoice.number,
+        seller_name=invoice.seller_name,
+        buyer_name=invoice.buyer_name,
+        body=body,
+        sha256=invoice.document_hash,
+    )
 
 
 async def _to_the_end(awaitable: Awaitable[T]) -> T:

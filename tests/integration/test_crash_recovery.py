@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from adapters.channels.base import Destination, OutgoingDocument
+from adapters.channels.base import Destination
 from broker.bootstrap import bootstrap
+from broker.processing import outgoing_document
 from broker.settings import Settings
 from domain.ehf.writer import InvoiceSpec, LineSpec, PartySpec, write_ehf
 from projections import queries
@@ -54,16 +55,7 @@ def test_crashed_attempt_is_retried_after_the_timeout_with_the_same_message_id(
         [claim] = worker._claim(worker.due(clock.now), clock.now)
         transmission, invoice = claim.transmission, claim.invoice
         channel = worker.channels["email"]
-        document = OutgoingDocument(
-            transmission_id=str(transmission.id),
-            invoice_id=str(invoice.id),
-            document_type=invoice.document_type,
-            number=invoice.number,
-            seller_name=invoice.seller_name,
-            buyer_name=invoice.buyer_name,
-            body=first.app.document(invoice),
-            sha256=invoice.document_hash,
-        )
+        document = outgoing_document(transmission, invoice, first.app.document(invoice))
         asyncio.run(channel.deliver(document, Destination("email", "ap@epost.no", {})))
         first.projections.catch_up()
         [row] = queries.invoices(first.store)
