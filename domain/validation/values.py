@@ -188,6 +188,29 @@ def number(s: str | None) -> Decimal | None:
     return None if value.is_nan() else value
 
 
+def only(el: Element, path: str) -> Element | None:
+    """The node at path where XPath takes one item (normalize-space(), substring(), xs:date(),
+    xs:decimal()): None when absent; more than one is a type error (XPTY0004), raised."""
+    nodes = _at(el, path)
+    if nodes is None:
+        nodes = list(el.iterfind(cp(path)))
+    if len(nodes) > 1:
+        raise TypeError(f"more than one {path}")
+    return nodes[0] if nodes else None
+
+
+def xs_decimal(el: Element, path: str) -> Decimal | None:
+    """xs:decimal(path): None for the empty sequence; a second node or a value that is not a
+    decimal raises, as the cast does."""
+    node = only(el, path)
+    if node is None:
+        return None
+    value = dec(sv(node))
+    if value is None:
+        raise ValueError(f"{path} is not a decimal")
+    return value
+
+
 def dec_at(el: Element, path: str) -> Decimal | None:
     found = first(el, path)
     return None if found is None else dec(sv(found))

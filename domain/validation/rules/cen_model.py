@@ -32,9 +32,11 @@ from domain.validation.values import (
     norm,
     num_at,
     number,
+    only,
     round2,
     sv,
     xround,
+    xs_decimal,
 )
 
 # UNCL 4451 as BR-CL-08 lists it, between spaces: the rule is contains(list, code)
@@ -79,12 +81,12 @@ _VAT_PREFIXES = (
 
 def _d(el: Element, path: str) -> Decimal | None:
     """xs:decimal(path): None when absent; a non-decimal or a second node raises."""
-    return _xdec(el, path)
+    return xs_decimal(el, path)
 
 
 def _max2(el: Element, path: str) -> bool:
     """BR-DEC: string-length(substring-after(path,'.')) <= 2 (a second node is an error)."""
-    node = _one(el, path)
+    node = only(el, path)
     return node is None or decimals(sv(node)) <= 2
 
 
@@ -105,36 +107,16 @@ def _ge0(el: Element, path: str) -> bool:
     return any((v := number(sv(x))) is not None and v >= 0 for x in each(el, path))
 
 
-def _one(el: Element, path: str) -> Element | None:
-    """The node at path where XPath takes one item (normalize-space(), substring(), xs:date(),
-    xs:decimal()): None when absent; more than one is a type error (XPTY0004)."""
-    nodes = every(el, path)
-    if len(nodes) > 1:
-        raise TypeError(f"more than one {path}")
-    return nodes[0] if nodes else None
-
-
 def _filled(el: Element, path: str) -> bool:
     """normalize-space(path) != ''"""
-    node = _one(el, path)
+    node = only(el, path)
     return node is not None and norm(sv(node)) != ""
 
 
 def _norm1(el: Element, path: str) -> str:
     """normalize-space(path) of at most one node ('' when absent)."""
-    node = _one(el, path)
+    node = only(el, path)
     return "" if node is None else norm(sv(node))
-
-
-def _xdec(el: Element, path: str) -> Decimal | None:
-    """xs:decimal(path): None for the empty sequence; a non-decimal value raises."""
-    node = _one(el, path)
-    if node is None:
-        return None
-    value = dec(sv(node))
-    if value is None:
-        raise ValueError(f"{path} is not a decimal")
-    return value
 
 
 def _date_start(value: str) -> int:
@@ -150,7 +132,7 @@ def _period_ok(el: Element, _doc: Doc) -> bool:
     xs:date(cbc:StartDate)) or not(exists(cbc:StartDate)) or not(exists(cbc:EndDate))"""
     if not exists(el, "cbc:StartDate") or not exists(el, "cbc:EndDate"):
         return True
-    start, end = _one(el, "cbc:StartDate"), _one(el, "cbc:EndDate")
+    start, end = only(el, "cbc:StartDate"), only(el, "cbc:EndDate")
     if start is None or end is None:  # cannot happen after the exists() above
         return True
     return _date_start(sv(end)) >= _date_start(sv(start))
@@ -255,10 +237,10 @@ def _br_co_16(el: Element, _doc: Doc) -> bool:
     """
     has_paid = exists(el, "cbc:PrepaidAmount")
     has_rounding = exists(el, "cbc:PayableRoundingAmount")
-    payable = _xdec(el, "cbc:PayableAmount")
-    with_vat = _xdec(el, "cbc:TaxInclusiveAmount")
-    paid = _xdec(el, "cbc:PrepaidAmount") if has_paid else ZERO
-    rounding = _xdec(el, "cbc:PayableRoundingAmount") if has_rounding else ZERO
+    payable = xs_decimal(el, "cbc:PayableAmount")
+    with_vat = xs_decimal(el, "cbc:TaxInclusiveAmount")
+    paid = xs_decimal(el, "cbc:PrepaidAmount") if has_paid else ZERO
+    rounding = xs_decimal(el, "cbc:PayableRoundingAmount") if has_rounding else ZERO
     if payable is None or with_vat is None or paid is None or rounding is None:
         return False  # an empty sequence compares false
     due = round2(payable - rounding) if has_rounding else payable
@@ -377,7 +359,7 @@ def _br_61(el: Element, _doc: Doc) -> bool:
 
 def _br_co_09(el: Element, _doc: Doc) -> bool:
     """contains(' 1A AD ... ZW ', substring(cbc:CompanyID,1,2)); absent: substring is ''."""
-    node = _one(el, "cbc:CompanyID")
+    node = only(el, "cbc:CompanyID")
     return ("" if node is None else sv(node))[:2] in _VAT_PREFIXES
 
 

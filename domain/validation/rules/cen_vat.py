@@ -42,6 +42,7 @@ from domain.validation.values import (
     round2,
     sv,
     text,
+    xs_decimal,
 )
 
 Party = Callable[[Doc], bool]
@@ -370,14 +371,9 @@ def _check_08(cat: Category) -> Callable[[Element, Doc], bool]:
         )
 
     def per_rate(el: Element, doc: Doc) -> bool:
-        percents = every(el, "cbc:Percent")
-        if not percents:
-            return True  # every $rate in () satisfies ...
-        if len(percents) > 1:
-            raise ValueError("more than one VAT category rate")
-        rate = dec(sv(percents[0]))
+        rate = xs_decimal(el, "cbc:Percent")
         if rate is None:
-            raise ValueError("VAT category rate is not a decimal")
+            return True  # every $rate in () satisfies ...
         subtotal = el.getparent()
         taxable = None if subtotal is None else dec_at(subtotal, "cbc:TaxableAmount")
         if taxable is None:

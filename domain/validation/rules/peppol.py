@@ -38,6 +38,7 @@ from domain.validation.values import (
     first,
     norm,
     ntext,
+    only,
     round2,
     sv,
     text,
@@ -212,12 +213,10 @@ def _line_period(field: str, later: bool) -> Callable[[Element, Doc], bool]:
         if own is None:
             return False  # xs:date(()) is empty: the comparison is false
         document = _document_of(el)
-        refs = [] if document is None else every(document, f"cac:InvoicePeriod/cbc:{field}")
-        if len(refs) > 1:
-            raise ValueError("xs:date of more than one date")
+        ref = None if document is None else only(document, f"cac:InvoicePeriod/cbc:{field}")
         own_date = date_minutes(own)
-        ref_date = date_minutes(sv(refs[0])) if refs else None
-        if own_date is None or (refs and ref_date is None):
+        ref_date = None if ref is None else date_minutes(sv(ref))
+        if own_date is None or (ref is not None and ref_date is None):
             raise ValueError("not castable as xs:date")
         if ref_date is None:
             return False
