@@ -18,6 +18,14 @@ class AmbiguousId(LookupError):
     """A shortened id that matches more than one invoice."""
 
 
+def equal_to(where: list[str], params: list[Any], *pairs: tuple[str, object | None]) -> None:
+    """Add `column = ?` to `where` for each (column, value) whose value is given."""
+    for column, value in pairs:
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+
+
 def find_invoice_ids(store: ReadStore, text: str, receiver: str | None = None) -> list[str]:
     """Invoice ids matching a full id, a unique prefix (8+ characters) or an invoice number;
     with `receiver`, only among the invoices sent to it."""
@@ -45,16 +53,16 @@ def invoices(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Invoices by state, id, client or receiver, oldest first."""
-    where, params = [], []
-    for column, value in (
+    where: list[str] = []
+    params: list[Any] = []
+    equal_to(
+        where,
+        params,
         ("state", state),
         ("invoice_id", invoice_id),
         ("client", client),
         ("receiver", receiver),
-    ):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+    )
     sql = f"SELECT {INVOICE_COLUMNS} FROM rm_invoices"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -128,14 +136,9 @@ def failing(
         "AND i.state = 'failed'))"
     ]
     params: list[Any] = []
-    for column, value in (
-        ("i.channel", channel),
-        ("i.client", client),
-        ("i.invoice_id", invoice_id),
-    ):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+    equal_to(
+        where, params, ("i.channel", channel), ("i.client", client), ("i.invoice_id", invoice_id)
+    )
     if since is not None:
         where.append("i.updated_at >= ?")
         params.append(since)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.queries import INVOICE_COLUMNS
+from projections.queries import INVOICE_COLUMNS, equal_to
 from projections.store import ReadStore
 
 
@@ -37,10 +37,7 @@ def invoice_page(
     """Up to `limit` invoices visible to the tenant, oldest first, after the (time, id) `after`."""
     scope, params = scope_sql(role, tenant)
     where = [scope]
-    for column, value in (("state", state), ("receiver", customer), ("client", client)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+    equal_to(where, params, ("state", state), ("receiver", customer), ("client", client))
     if since is not None:
         where.append("produced_at >= ?")
         params.append(since)
