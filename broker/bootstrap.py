@@ -16,6 +16,7 @@ from adapters.secrets import SecretStore
 from broker.application import AutoTrans, Validator
 from broker.processing import DeliveryWorker, Processor
 from broker.settings import Settings
+from domain.validation import validate
 from projections.apikeys import ApiKeyList
 from projections.audit import AuditIndex
 from projections.base import ProjectionRunner
@@ -59,10 +60,12 @@ def bootstrap(
     settings: Settings,
     *,
     channels: Mapping[str, Channel] | None = None,
-    validator: Validator | None = None,
+    validator: Validator | None = validate,
     clock: Callable[[], datetime] | None = None,
 ) -> Broker:
-    """Build a Broker for these settings; tests pass their own channels and clock."""
+    """Build a Broker for these settings; tests pass their own channels and clock. Submissions
+    are judged by the full EHF rule set; `validator=None` keeps only the minimum checks routing
+    relies on (for measuring what the rules cost)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = read_store(settings)  # first: on PostgreSQL it creates the schema
     secrets = SecretStore(settings.data_dir, settings.secret_key_file)

@@ -59,7 +59,7 @@ def opened(data_dir: Path | None, store: str | None) -> Iterator[Broker]:
     except SettingsError as e:
         raise click.UsageError(str(e)) from None
     try:
-        broker = bootstrap(settings, validator=default_validator())
+        broker = bootstrap(settings)
     except Exception as e:
         raise click.ClickException(
             f"cannot open the store {settings.store.describe()}: {type(e).__name__}: {e}"
@@ -67,15 +67,6 @@ def opened(data_dir: Path | None, store: str | None) -> Iterator[Broker]:
     with broker:
         broker.projections.catch_up()
         yield broker
-
-
-def default_validator() -> Any:
-    """The full EHF rule set when it is installed with the project, else the minimum checks."""
-    try:
-        from domain.validation import validate
-    except ImportError:
-        return None
-    return validate
 
 
 def command_errors(func: F) -> F:

@@ -31,6 +31,7 @@ from domain.client import CHANNELS
 from domain.findings import Finding
 from domain.invoice import Invoice
 from domain.transmission import Transmission
+from domain.validation import validate
 from ops import metrics
 
 log = structlog.get_logger("autotrans.service")
@@ -114,7 +115,9 @@ def timed(validator: Validator | None) -> Validator | None:
     return validate
 
 
-def build_broker(settings: Settings, validator: Validator | None = None, **kwargs: Any) -> Broker:
+def build_broker(
+    settings: Settings, validator: Validator | None = validate, **kwargs: Any
+) -> Broker:
     """A Broker for the service: the composition root's, with metered validation and delivery."""
     broker = bootstrap(settings, validator=timed(validator), **kwargs)
     metrics.init_labels(CHANNELS)

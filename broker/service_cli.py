@@ -18,7 +18,7 @@ import uvicorn
 
 from broker.application import CommandError
 from broker.bootstrap import Broker
-from broker.cli import command_errors, default_validator, opened, store_options
+from broker.cli import command_errors, opened, store_options
 from broker.output import print_table
 from broker.service import ServiceSettings, Workers, build_broker
 from broker.settings import Settings, SettingsError
@@ -53,7 +53,7 @@ def open_with_retries(settings: Settings, attempts: int = 3) -> Broker:
     schema race on `CREATE TABLE IF NOT EXISTS` (the loser gets a unique violation once)."""
     for attempt in range(1, attempts + 1):
         try:
-            return build_broker(settings, validator=default_validator())
+            return build_broker(settings)
         except Exception as e:
             if attempt == attempts:
                 raise click.ClickException(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -142,3 +143,41 @@ def test_submissions_are_checked_one_at_a_time(
     assert most[0] == 1  # AUTOTRANS_SUBMIT_CONCURRENCY, default 1
     assert ServiceSettings.load({"AUTOTRANS_SUBMIT_CONCURRENCY": "3"}).submit_concurrency == 3
     assert ServiceSettings.load({"AUTOTRANS_SUBMIT_CONCURRENCY": "0"}).submit_concurrency == 1
+
+
+def test_official_rules_reject_with_findings_and_keep_warnings(
+    live: Callable[..., LiveServer],
+) -> None:
+    server = live()
+    enrol_world(server.broker)
+    client = server.client(server.key(CLIENT_B.org_number, "client"))
+    good = ehf("R-1", CLIENT_B, BUYER_1)
+
+    wrong_total = re.sub(
+        rb'<cbc:PayableAmount currencyID="NOK">[^<]*<',
+        b'<cbc:PayableAmount currencyID="NOK">1.00<',
+        ehf("R-2", CLIENT_B, BUYER_1),
+    )
+    rejected = client.post("/v1/invoices", content=wrong_total)
+    assert rejected.status_code == 422
+    problem = rejected.json()
+    assert problem["detail"].startswith("invoice 'R-2' rejected: BR-CO-16")
+    [finding] = [f for f in problem["findings"] if f["rule_id"] == "BR-CO-16"]
+    assert finding["flag"] == "fatal"
+    assert finding["message"].startswith("[BR-CO-16]-Amount due for payment (BT-115)")
+    assert finding["location"] == "/ubl:Invoice/cac:LegalMonetaryTotal"
+
+    # UBL-CR-002 is a warning: accepted, and the warning stays with the invoice
+    old_version = good.replace(
+        b"<cbc:CustomizationID>", b"<cbc:UBLVersionID>2.0</cbc:UBLVersionID><cbc:CustomizationID>"
+    )
+    accepted = client.post("/v1/invoices", content=old_version)
+    assert accepted.status_code == 202, accepted.text
+    [warned] = accepted.json()["warnings"]
+    assert (warned["rule_id"], warned["flag"]) == ("UBL-CR-002", "warning")
+    events_url = accepted.json()["status_url"] + "/events"
+    [produced] = wait_for(  # the audit trail is a read model
+        lambda: [e for e in client.get(events_url).json() if e["event"] == "Produced"],
+        what="the audit trail",
+    )
+    assert [w["rule_id"] for w in produced["data"]["warnings"]] == ["UBL-CR-002"]
