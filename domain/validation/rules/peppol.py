@@ -419,6 +419,18 @@ def _empty_leaves(doc: Doc) -> frozenset[Element]:
     return frozenset(x for x in found if isinstance(x, etree._Element))
 
 
+def _indicator_is(value: str) -> Callable[[Element, Doc], bool]:
+    """[../cbc:ChargeIndicator = 'value'] on a reason code: the string, not the boolean."""
+
+    def where(el: Element, _doc: Doc) -> bool:
+        parent = el.getparent()
+        return parent is not None and any(
+            sv(x) == value for x in each(parent, "cbc:ChargeIndicator")
+        )
+
+    return where
+
+
 def _date_ok(el: Element, _doc: Doc) -> bool:
     """string-length(text()) = 10 and (string(.) castable as xs:date)"""
     return len(_one_text(el) or "") == 10 and date_minutes(sv(el)) is not None
@@ -811,10 +823,7 @@ CODES = Pattern(
                 "Reason code MUST be according to subset of UNCL 5189 D.16B.",
                 _in("peppol_uncl5189"),
             ),
-            where=lambda e, d: (
-                (p := e.getparent()) is not None
-                and any(sv(x) == "false" for x in each(p, "cbc:ChargeIndicator"))
-            ),
+            where=_indicator_is("false"),
         ),
         rule(
             "cac:AllowanceCharge/cbc:AllowanceChargeReasonCode",
@@ -823,10 +832,7 @@ CODES = Pattern(
                 "Reason code MUST be according to UNCL 7161 D.16B.",
                 _in("peppol_uncl7161"),
             ),
-            where=lambda e, d: (
-                (p := e.getparent()) is not None
-                and any(sv(x) == "true" for x in each(p, "cbc:ChargeIndicator"))
-            ),
+            where=_indicator_is("true"),
         ),
         rule(
             "cac:InvoicePeriod/cbc:DescriptionCode",
