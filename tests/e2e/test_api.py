@@ -23,13 +23,13 @@ from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
 from broker.cli import main
+from tests.documents import ehf
 from tests.integration.api.server import (
     BUYER_1,
     BUYER_2,
     CLIENT_A,
     CLIENT_B,
     OFFICE,
-    ehf,
     free_port,
     wait_for,
 )

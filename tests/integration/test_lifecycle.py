@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,12 @@ from broker.application import CommandError
 from broker.bootstrap import Broker, bootstrap
 from broker.output import statements_csv
 from broker.settings import Settings
-from domain.ehf.writer import InvoiceSpec, LineSpec, PartySpec, write_ehf
+from domain.ehf.writer import PartySpec
 from domain.invoice import Invoice
 from projections import queries
 from projections.audit import audit_trail
 from projections.statements import statements_for
+from tests.documents import ehf
 
 OFFICE = PartySpec("912345602", "Regnskap Nord AS")
 CLIENT_A = PartySpec("923456708", "Fjordkraft Konsult AS")
@@ -41,16 +42,7 @@ OTHER = PartySpec("978901204", "Ukjent Kunde AS")
 
 
 def invoice(number: str, seller: PartySpec = CLIENT_A, buyer: PartySpec = BUYER) -> bytes:
-    return write_ehf(
-        InvoiceSpec(
-            number=number,
-            issue_date=date(2026, 11, 2),
-            due_date=date(2026, 11, 16),
-            seller=seller,
-            buyer=buyer,
-            lines=(LineSpec("Rådgivning", Decimal("2"), Decimal("1000.00")),),
-        )
-    )
+    return ehf(number, seller, buyer)
 
 
 class Clock:

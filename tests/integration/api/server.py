@@ -8,8 +8,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from broker.api.keys import issue_key
 from broker.bootstrap import Broker
 from broker.service import ServiceSettings, Workers, build_broker
 from broker.settings import Settings
-from domain.ehf.writer import InvoiceSpec, LineSpec, PartySpec, write_ehf
+from domain.ehf.writer import PartySpec
 
 OFFICE = PartySpec("912345602", "Regnskap Nord AS")
 CLIENT_A = PartySpec("923456708", "Fjordkraft Konsult AS")  # invoices through OFFICE
@@ -34,19 +32,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def ehf(number: str, seller: PartySpec, buyer: PartySpec) -> bytes:
-    return write_ehf(
-        InvoiceSpec(
-            number=number,
-            issue_date=date(2026, 11, 2),
-            due_date=date(2026, 11, 16),
-            seller=seller,
-            buyer=buyer,
-            lines=(LineSpec("Rådgivning", Decimal("2"), Decimal("1000.00")),),
-        )
-    )
 
 
 @dataclass

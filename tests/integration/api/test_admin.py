@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.ehf.writer import PartySpec
-from tests.integration.api.server import CLIENT_B, LiveServer, ehf, enrol_world, wait_for
+from tests.documents import ehf
+from tests.integration.api.server import CLIENT_B, LiveServer, enrol_world, wait_for
 
 LATECOMER = PartySpec("978901204", "Ukjent Kunde AS")  # joins the registry after the invoice
 

@@ -12,13 +12,13 @@ import pytest
 from broker.application import SubmitResult
 from broker.service import ServiceSettings
 from domain import ids
+from tests.documents import ehf
 from tests.integration.api.server import (
     BUYER_1,
     CLIENT_A,
     CLIENT_B,
     OFFICE,
     LiveServer,
-    ehf,
     enrol_world,
     wait_for,
 )

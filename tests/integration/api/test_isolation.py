@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from broker.api.keys import issue_key
+from tests.documents import ehf
 from tests.integration.api.server import (
     BUYER_1,
     BUYER_2,
@@ -24,7 +25,6 @@ from tests.integration.api.server import (
     CLIENT_B,
     OFFICE,
     LiveServer,
-    ehf,
     enrol_world,
     start_server,
     wait_for,

@@ -14,11 +14,11 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import REPO, skip_or_fail
+from tests.documents import ehf
 from tests.integration.api.server import (
     BUYER_1,
     CLIENT_B,
     LiveServer,
-    ehf,
     enrol_world,
     wait_for,
 )

@@ -15,12 +15,12 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from broker.api.keys import issue_key
+from tests.documents import ehf
 from tests.integration.api.server import (
     BUYER_1,
     CLIENT_A,
     OFFICE,
     LiveServer,
-    ehf,
     enrol_world,
     start_server,
 )

@@ -18,7 +18,8 @@ from broker.service import Workers, build_broker
 from broker.settings import Settings
 from domain.ehf.writer import PartySpec
 from projections import queries
-from tests.integration.api.server import CLIENT_B, ehf, enrol_world, wait_for
+from tests.documents import ehf
+from tests.integration.api.server import CLIENT_B, enrol_world, wait_for
 
 BY_EMAIL = PartySpec("978901204", "Ukjent Kunde AS")  # not in the registry: the register decides
 
