@@ -415,21 +415,9 @@ def _check_10(cat: Category) -> Callable[[Element, Doc], bool]:
     return check
 
 
-def _cat_key(el: Element, doc: Doc) -> tuple[str, bool]:
-    """(id, is VAT) of a category element; one slot, as the category contexts ask in turn."""
-    slot = doc.cache.get("cat-slot")
-    if isinstance(slot, tuple) and slot[0] is el:
-        return slot[1]  # type: ignore[no-any-return]
-    key = (cat_id(el), is_vat(el))
-    doc.cache["cat-slot"] = (el, key)
-    return key
-
-
 def _where_cat(code: str) -> Callable[[Element, Doc], bool]:
-    target = (code, True)
-
-    def where(el: Element, doc: Doc) -> bool:
-        return _cat_key(el, doc) == target
+    def where(el: Element, _doc: Doc) -> bool:
+        return cat_id(el) == code and is_vat(el)  # both remembered per element for the run
 
     return where
 
