@@ -25,7 +25,15 @@ from adapters.secrets import SecretStore
 from domain import ids
 from domain.billing import PriceList, Statement, billing_month
 from domain.client import CHANNELS, Client
-from domain.ehf import DocumentRejected, EhfDocument, load_ehf, minimum_findings
+from domain.ehf import (
+    DocumentRejected,
+    EhfDocument,
+    check_peppol_bis3,
+    is_ubl_document,
+    minimum_findings,
+    parse_xml,
+    read_ehf,
+)
 from domain.findings import Finding, fatal
 from domain.invoice import Invoice, InvoiceStateError
 from domain.parties import ParticipantId
@@ -341,14 +349,29 @@ class AutoTrans(Application[UUID]):
                 )
         return results
 
+    def _refused(self, root: etree._Element, refusal: DocumentRejected) -> tuple[Finding, ...]:
+        """The findings of a document that could be parsed but not read (a missing endpoint, an
+        amount that is not a number, not PEPPOL BIS): with the rule set wired in, every finding
+        of the rules, so the sender can mend them all at once, not one refusal at a time."""
+        if self.validator is None or not is_ubl_document(root):
+            return tuple(refusal.findings)
+        findings = self.validator(root)
+        known = {f.rule_id for f in findings}
+        return (*findings, *(f for f in refusal.findings if f.rule_id not in known))
+
     def _check(
         self, body: bytes, submitter: str, pending: Mapping[UUID, tuple[int, Invoice, bytes]]
     ) -> tuple[SubmitResult, Invoice | None]:
         """Judge one document; an acceptable new one comes back as a Produced Invoice."""
         try:
-            document, root = load_ehf(body, max_bytes=self.max_document_bytes)
+            root = parse_xml(body, max_bytes=self.max_document_bytes)
         except DocumentRejected as e:
             return SubmitResult("rejected", str(e), findings=tuple(e.findings)), None
+        try:
+            document = read_ehf(root)
+            check_peppol_bis3(document)
+        except DocumentRejected as e:
+            return SubmitResult("rejected", str(e), findings=self._refused(root, e)), None
         # The full rule set when it is wired in; else the minimum checks routing relies on.
         findings = self.validator(root) if self.validator else minimum_findings(document)
         fatal_findings = fatal(findings)

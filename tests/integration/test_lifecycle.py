@@ -357,6 +357,33 @@ def test_the_seller_endpoint_decides_who_may_submit(make_broker: Callable[..., B
     )
 
 
+def test_a_document_that_cannot_be_read_is_refused_with_every_rule_finding(
+    make_broker: Callable[..., Broker],
+) -> None:
+    b = make_broker()
+    enrol(b)
+    body = invoice("NOEP-1").replace(
+        b'<cbc:EndpointID schemeID="0192">956789001</cbc:EndpointID>', b""
+    )
+    body = body.replace(
+        b'<cbc:PayableAmount currencyID="NOK">2500.00<',
+        b'<cbc:PayableAmount currencyID="NOK">1.00<',
+    )
+    result = b.app.submit(body, CLIENT_A.org_number)
+    assert result.outcome == "rejected"
+    assert result.reason.startswith("missing cac:AccountingCustomerParty/cac:Party/cbc:EndpointID")
+    # not only what stopped the reader: every fatal finding of the rules, to mend at once
+    fired = {(f.rule_id, f.flag) for f in result.findings}
+    assert {("PEPPOL-EN16931-R010", "fatal"), ("BR-CO-16", "fatal")} <= fired
+    assert count_events(b, Invoice.Produced) == 0
+
+    # a document that is not PEPPOL BIS keeps the reader's finding among the rules' ones
+    other = invoice("NOEP-2").replace(b"#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0", b"")
+    refused = b.app.submit(other, CLIENT_A.org_number)
+    assert refused.outcome == "rejected" and "is not PEPPOL BIS Billing 3.0" in refused.reason
+    assert [f.rule_id for f in refused.findings].count("PEPPOL-EN16931-R004") == 1
+
+
 def test_a_batch_that_loses_a_race_saves_the_others(make_broker: Callable[..., Broker]) -> None:
     a, other = make_broker(), make_broker()
     enrol(a)
