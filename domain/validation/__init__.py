@@ -13,6 +13,7 @@ from lxml import etree
 
 from domain.findings import Finding
 from domain.validation.engine import Pattern, RuleSet
+from domain.validation.schema import XSD_RULE_ID, schema_findings
 
 RULE_RELEASE = "PEPPOL BIS Billing 3.0.19 / CEN EN 16931 validation artefacts 1.3.14.1"
 
@@ -40,8 +41,13 @@ def validate(
     families: Collection[str] | None = None,
     rule_ids: Collection[str] | None = None,
 ) -> list[Finding]:
-    """Validate an Invoice or CreditNote element; families/rule_ids restrict which asserts run."""
-    return rule_set().run(root, families=families, rule_ids=rule_ids)
+    """Validate an Invoice or CreditNote element; families/rule_ids restrict which asserts run.
+
+    The UBL 2.1 schema comes first, as in the official validators; then the rules."""
+    findings = rule_set().run(root, families=families, rule_ids=rule_ids)
+    if (families is None or "xsd" in families) and (rule_ids is None or XSD_RULE_ID in rule_ids):
+        return schema_findings(root) + findings
+    return findings
 
 
 def known_rule_ids() -> frozenset[str]:
