@@ -45,6 +45,8 @@ from domain.transmission import Transmission
 log = structlog.get_logger("autotrans.broker")
 
 Outcome = Literal["accepted", "duplicate", "rejected"]
+# why a document was rejected, for metrics: a small fixed set of labels
+Refusal = Literal["unreadable", "rules", "not_enrolled", "not_sender"]
 Validator = Callable[[etree._Element], list[Finding]]
 DOCUMENT_TYPES = ("Invoice", "CreditNote")
 T = TypeVar("T", bound=Aggregate)
@@ -52,6 +54,14 @@ T = TypeVar("T", bound=Aggregate)
 
 class CommandError(Exception):
     """A command that cannot be carried out, with a message for the person who gave it."""
+
+
+class SubmitterRefused(CommandError):
+    """The submitter may not send this invoice: not enrolled, or not the seller nor its office."""
+
+    def __init__(self, message: str, refusal: Refusal) -> None:
+        super().__init__(message)
+        self.refusal: Refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class SubmitResult:
     invoice_id: UUID | None = None
     number: str | None = None
     findings: Sequence[Finding] = field(default_factory=tuple)
+    refusal: Refusal | None = None  # set when rejected
 
 
 def party(text: str, what: str) -> str:
@@ -312,7 +323,7 @@ class AutoTrans(Application[UUID]):
         try:
             submitter = party(submitter, "client")
         except CommandError as e:
-            return [SubmitResult("rejected", str(e)) for _ in bodies]
+            return [SubmitResult("rejected", str(e), refusal="not_enrolled") for _ in bodies]
         results: list[SubmitResult] = []
         accepted: dict[UUID, tuple[int, Invoice, bytes]] = {}
         for body in bodies:
@@ -366,12 +377,13 @@ class AutoTrans(Application[UUID]):
         try:
             root = parse_xml(body, max_bytes=self.max_document_bytes)
         except DocumentRejected as e:
-            return SubmitResult("rejected", str(e), findings=tuple(e.findings)), None
+            return SubmitResult("rejected", str(e), findings=e.findings, refusal="unreadable"), None
         try:
             document = read_ehf(root)
             check_peppol_bis3(document)
         except DocumentRejected as e:
-            return SubmitResult("rejected", str(e), findings=self._refused(root, e)), None
+            refused = self._refused(root, e)
+            return SubmitResult("rejected", str(e), findings=refused, refusal="unreadable"), None
         # The full rule set when it is wired in; else the minimum checks routing relies on.
         findings = self.validator(root) if self.validator else minimum_findings(document)
         fatal_findings = fatal(findings)
@@ -380,13 +392,19 @@ class AutoTrans(Application[UUID]):
             more = f" (and {len(fatal_findings) - 1} more)" if len(fatal_findings) > 1 else ""
             reason = f"invoice {document.number!r} rejected: {first.rule_id} {first.text}{more}"
             return (
-                SubmitResult("rejected", reason, number=document.number, findings=tuple(findings)),
+                SubmitResult(
+                    "rejected",
+                    reason,
+                    number=document.number,
+                    findings=tuple(findings),
+                    refusal="rules",
+                ),
                 None,
             )
         try:
             client = self._sending_client(document, submitter)
-        except CommandError as e:
-            return SubmitResult("rejected", str(e), number=document.number), None
+        except SubmitterRefused as e:
+            return SubmitResult("rejected", str(e), number=document.number, refusal=e.refusal), None
 
         sender = str(document.seller.endpoint)
         invoice_id = ids.invoice_id(sender, document.document_type, document.number)
@@ -432,16 +450,19 @@ class AutoTrans(Application[UUID]):
         """
         submitting = self.find_client(submitter)
         if submitting is None:
-            raise CommandError(f"client {submitter} is not enrolled in AutoTrans")
+            raise SubmitterRefused(
+                f"client {submitter} is not enrolled in AutoTrans", "not_enrolled"
+            )
         seller = str(document.seller.endpoint)
         if seller == submitter:
             return submitting
         seller_client = self.find_client(seller)
         if seller_client is not None and seller_client.accounting_office == submitter:
             return seller_client
-        raise CommandError(
+        raise SubmitterRefused(
             f"invoice {document.number!r} rejected: seller {document.seller.endpoint} is neither "
-            f"{submitter} nor a client of accounting office {submitter}"
+            f"{submitter} nor a client of accounting office {submitter}",
+            "not_sender",
         )
 
     def _duplicate(self, existing: Invoice, body: bytes) -> SubmitResult:

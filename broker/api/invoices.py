@@ -19,7 +19,7 @@ from broker.api.auth import BrokerDep, require, wake
 from broker.api.keys import Principal
 from broker.api.problems import Problem
 from broker.api.schemas import AuditEvent, InvoicePage, InvoiceState, Submitted
-from broker.application import SubmitResult, party
+from broker.application import party
 from broker.bootstrap import Broker
 from domain.idempotency import SubmissionKey, idempotency_id
 from domain.invoice import Invoice
@@ -57,17 +57,6 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def reason_family(result: SubmitResult) -> str:
-    """A small, fixed set of labels for why a document was rejected."""
-    if "not enrolled" in result.reason:
-        return "not_enrolled"
-    if "neither" in result.reason:
-        return "not_sender"
-    if result.number is None:
-        return "unreadable"
-    return "rules"
-
-
 @router.post(
     "",
     status_code=202,
@@ -94,7 +83,7 @@ async def submit(
     async with request.app.state.checking:  # see ServiceSettings.submit_concurrency
         result = await run_in_threadpool(broker.app.submit, body, principal.tenant)
     if result.outcome == "rejected":
-        metrics.INVOICES_REJECTED.labels(reason_family(result)).inc()
+        metrics.INVOICES_REJECTED.labels(result.refusal or "rules").inc()
         raise Problem(
             422,
             result.reason,

@@ -384,6 +384,23 @@ def test_a_document_that_cannot_be_read_is_refused_with_every_rule_finding(
     assert [f.rule_id for f in refused.findings].count("PEPPOL-EN16931-R004") == 1
 
 
+def test_a_rejection_says_which_kind_it_is(make_broker: Callable[..., Broker]) -> None:
+    b = make_broker()
+    enrol(b)
+    wrong_total = invoice("K-1").replace(
+        b'<cbc:PayableAmount currencyID="NOK">2500.00<',
+        b'<cbc:PayableAmount currencyID="NOK">1.00<',
+    )
+    kinds = [
+        b.app.submit(b"<not xml", CLIENT_A.org_number).refusal,
+        b.app.submit(wrong_total, CLIENT_A.org_number).refusal,
+        b.app.submit(invoice("K-2"), OTHER.org_number).refusal,
+        b.app.submit(invoice("K-3", seller=CLIENT_A), CLIENT_B.org_number).refusal,
+        b.app.submit(invoice("K-4"), CLIENT_A.org_number).refusal,
+    ]
+    assert kinds == ["unreadable", "rules", "not_enrolled", "not_sender", None]
+
+
 def test_a_batch_that_loses_a_race_saves_the_others(make_broker: Callable[..., Broker]) -> None:
     a, other = make_broker(), make_broker()
     enrol(a)

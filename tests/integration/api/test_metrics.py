@@ -76,6 +76,14 @@ def test_every_dashboard_and_alert_metric_is_exposed(live: Callable[..., LiveSer
     assert names["autotrans_transmissions_delivered_total"] >= 1
     assert names["autotrans_delivery_latency_seconds_count"] >= 1
     assert names["autotrans_invoices_rejected_total"] >= 1
+    rejected = {
+        sample.labels["reason"]: sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        if family.name == "autotrans_invoices_rejected"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+    assert rejected["unreadable"] >= 1  # '<Invoice/>' is no UBL document
     assert names["autotrans_billed_nok_month_to_date"] >= 5
     assert names["autotrans_workers_running"] == 4
     assert names["autotrans_http_requests_total"] >= 3
