@@ -9,10 +9,7 @@ That is what the official validators do, so firing counts agree with them.
 from __future__ import annotations
 
 import dis
-import gc
-import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
@@ -313,8 +310,7 @@ class RuleSet:
 
         reset_cache()
         try:
-            with collector_paused():
-                return self._run(root, families, rule_ids)
+            return self._run(root, families, rule_ids)
         finally:
             reset_cache()
 
@@ -387,34 +383,6 @@ class RuleSet:
                             findings.append(Finding(a.id, a.flag, a.message, location(el, doc)))
                     break
         return findings
-
-
-_PAUSE = threading.Lock()
-_paused_by = 0  # runs under way in this process
-_resume = False  # whether the collector was on when the first of them began
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Keep Python's cycle collector off while a document is checked.
-
-    A run builds its children maps and memos (~10 container objects per element) and keeps
-    them all to its end; with the collector on, its passes over them grew the cost per line
-    with the size of the document. Reference counting still frees everything a run drops; the
-    collector resumes, as it was, when the last concurrent run ends."""
-    global _paused_by, _resume
-    with _PAUSE:
-        if _paused_by == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _paused_by += 1
-    try:
-        yield
-    finally:
-        with _PAUSE:
-            _paused_by -= 1
-            if _paused_by == 0 and _resume:
-                gc.enable()
 
 
 def reads_only_document(fn: Callable[..., object]) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import threading
 from decimal import Decimal
 
 from lxml import etree
@@ -311,39 +309,3 @@ def test_number_reads_the_infinities_as_xpath_does() -> None:
 
     assert number("INF") == Decimal("Infinity") and number(" -INF ") == Decimal("-Infinity")
     assert number("NaN") is None and number("inf") is None and number("1e2") == 100
-
-
-def test_the_cycle_collector_is_off_during_a_run_and_back_as_it_was_after() -> None:
-    seen: list[bool] = []
-    started, release = threading.Event(), threading.Event()
-
-    def slow(e: etree._Element, d: object) -> bool:
-        seen.append(gc.isenabled())
-        started.set()
-        release.wait(5)
-        return True
-
-    quick = RuleSet(
-        [Pattern("q", "t", (rule("cac:InvoiceLine", fatal("Q", "q", lambda e, d: False)),))]
-    )
-    held = RuleSet([Pattern("s", "t", (rule("/ubl:Invoice", fatal("S", "s", slow)),))])
-    assert gc.isenabled()
-    worker = threading.Thread(target=held.run, args=(doc(LINES),))
-    worker.start()
-    try:
-        assert started.wait(5)
-        # a run that ends while another is under way leaves the collector off for that one
-        assert len(quick.run(doc(LINES))) == 3
-        assert not gc.isenabled()
-    finally:
-        release.set()
-        worker.join(5)
-    assert seen == [False]
-    assert gc.isenabled()  # the last run to end turns it back on
-
-    gc.disable()  # a host that keeps it off keeps it off
-    try:
-        quick.run(doc(LINES))
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
