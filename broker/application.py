@@ -29,7 +29,6 @@ from domain.ehf import (
     DocumentRejected,
     EhfDocument,
     check_peppol_bis3,
-    is_ubl_document,
     minimum_findings,
     parse_xml,
     read_ehf,
@@ -73,7 +72,11 @@ class SubmitResult:
     invoice_id: UUID | None = None
     number: str | None = None
     findings: Sequence[Finding] = field(default_factory=tuple)
-    refusal: Refusal | None = None  # set when rejected
+    refusal: Refusal | None = None  # why, when rejected
+
+    def __post_init__(self) -> None:
+        if (self.outcome == "rejected") != (self.refusal is not None):
+            raise ValueError("a rejected SubmitResult says why (refusal), no other does")
 
 
 def party(text: str, what: str) -> str:
@@ -364,7 +367,7 @@ class AutoTrans(Application[UUID]):
         """The findings of a document that could be parsed but not read (a missing endpoint, an
         amount that is not a number, not PEPPOL BIS): with the rule set wired in, every finding
         of the rules, so the sender can mend them all at once, not one refusal at a time."""
-        if self.validator is None or not is_ubl_document(root):
+        if self.validator is None:
             return tuple(refusal.findings)
         findings = self.validator(root)
         known = {f.rule_id for f in findings}
@@ -377,7 +380,10 @@ class AutoTrans(Application[UUID]):
         try:
             root = parse_xml(body, max_bytes=self.max_document_bytes)
         except DocumentRejected as e:
-            return SubmitResult("rejected", str(e), findings=e.findings, refusal="unreadable"), None
+            unparsed = SubmitResult(
+                "rejected", str(e), findings=tuple(e.findings), refusal="unreadable"
+            )
+            return unparsed, None
         try:
             document = read_ehf(root)
             check_peppol_bis3(document)

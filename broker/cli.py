@@ -423,7 +423,7 @@ def send(files: tuple[Path, ...], client_id: str, data_dir: Path, store: str) ->
                     result = (
                         next(submitted)
                         if isinstance(body, bytes)
-                        else SubmitResult("rejected", body)  # unreadable or too large
+                        else SubmitResult("rejected", body, refusal="unreadable")  # or too large
                     )
                     results.append((path, result))
                 progress.advance(task, len(chunk))

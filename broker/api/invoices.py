@@ -83,7 +83,7 @@ async def submit(
     async with request.app.state.checking:  # see ServiceSettings.submit_concurrency
         result = await run_in_threadpool(broker.app.submit, body, principal.tenant)
     if result.outcome == "rejected":
-        metrics.INVOICES_REJECTED.labels(result.refusal or "rules").inc()
+        metrics.INVOICES_REJECTED.labels(result.refusal).inc()
         raise Problem(
             422,
             result.reason,

@@ -215,11 +215,6 @@ def _party(container: etree._Element | None, role: str, path: str) -> PartyInfo:
     )
 
 
-def is_ubl_document(root: etree._Element) -> bool:
-    """Whether root is a UBL 2.1 Invoice or CreditNote element (what the rules are written for)."""
-    return root.tag in (f"{{{NS_INVOICE}}}Invoice", f"{{{NS_CREDIT_NOTE}}}CreditNote")
-
-
 def read_ehf(root: etree._Element) -> EhfDocument:
     """Read the routing fields, parties and totals of a UBL 2.1 Invoice or CreditNote."""
     tag = root.tag

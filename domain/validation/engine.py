@@ -25,7 +25,7 @@ NS: dict[str, str] = {
     "ubl": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
     "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
 }
-_PREFIX_OF = {uri: prefix for prefix, uri in NS.items()}
+PREFIX_OF = {uri: prefix for prefix, uri in NS.items()}  # the prefixes findings are written in
 
 Element = etree._Element
 Check = Callable[[Element, "Doc"], bool]
@@ -427,7 +427,7 @@ def location(el: Element, doc: Doc | None = None) -> str:
     node: Element | None = el
     while node is not None:
         qname = etree.QName(node)
-        prefix = _PREFIX_OF.get(qname.namespace or "")
+        prefix = PREFIX_OF.get(qname.namespace or "")
         name = f"{prefix}:{qname.localname}" if prefix else qname.localname
         parent = node.getparent()
         if parent is None:

@@ -8,10 +8,15 @@ from decimal import Decimal
 
 from lxml import etree
 
-from domain.ehf.writer import InvoiceSpec, LineSpec, write_ehf
+from domain.ehf.writer import InvoiceSpec, LineSpec, PartySpec, write_ehf
 from domain.validation import validate
+from domain.validation.schema import FULL_CHECK_ELEMENTS
 from tests.documents import ehf
-from tests.integration.test_lifecycle import BUYER, CLIENT_A
+
+CLIENT_A = PartySpec("923456708", "Fjordkraft Konsult AS")
+BUYER = PartySpec("956789001", "Nordlys Handel AS")
+CAC = b"urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = b"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
 
 def invoice() -> bytes:
@@ -116,3 +121,83 @@ def test_the_vendored_schemas_are_the_recorded_files() -> None:
         content = (folder / "ubl-2.1" / name).read_bytes()
         assert hashlib.sha256(content).hexdigest() == digest, name
     assert len(sums) == 15
+
+
+def with_empty_lines(count: int) -> bytes:
+    """The invoice and `count` empty lines after its one real line (each breaks the schema)."""
+    return invoice().replace(b"</Invoice>", b"<cac:InvoiceLine/>" * count + b"</Invoice>")
+
+
+def test_every_schema_error_is_listed_and_located() -> None:
+    data = with_empty_lines(300)
+    assert data.count(b"<cac:InvoiceLine/>") == 300
+    found = xsd(data)
+    assert len(found) == 300
+    assert found[0][0].startswith("Element 'cac:InvoiceLine': Missing child element(s).")
+    assert [where for _, where in found] == [
+        f"/ubl:Invoice/cac:InvoiceLine[{n}]" for n in range(2, 302)
+    ]
+
+
+def test_a_large_document_is_checked_up_to_its_first_schema_error() -> None:
+    # libxml2 counts siblings for each error's path: all errors of 40,000 lines would take
+    # seconds; past the limit the document is checked as a stream and its first error told
+    data = with_empty_lines(FULL_CHECK_ELEMENTS + 100)
+    [(message, where)] = xsd(data)
+    assert message.startswith("Element 'cac:InvoiceLine': Missing child element(s).")
+    assert message.endswith("elements is not located further)")
+    assert where == "/ubl:Invoice"  # a stream check names no element
+    # a large document without schema errors has no finding
+    big = write_ehf(
+        InvoiceSpec(
+            number="B-1",
+            issue_date=date(2026, 11, 2),
+            due_date=date(2026, 11, 16),
+            seller=CLIENT_A,
+            buyer=BUYER,
+            lines=tuple(LineSpec(f"Vare {n}", Decimal("1"), Decimal("10.00")) for n in range(2000)),
+        )
+    )
+    assert etree.fromstring(big).xpath("count(//*)") > FULL_CHECK_ELEMENTS
+    assert xsd(big) == []
+
+
+def test_locations_follow_prefixes_bound_differently_in_different_subtrees() -> None:
+    # 'x' is cbc in the seller's party and cac in the line: libxml2 writes 'x:' either way
+    data = (
+        invoice()
+        .replace(
+            b"<cac:AccountingSupplierParty>",
+            b'<cac:AccountingSupplierParty xmlns:x="' + CBC + b'">',
+            1,
+        )
+        .replace(b"<cac:InvoiceLine>", b'<cac:InvoiceLine xmlns:x="' + CAC + b'">', 1)
+    )
+    at = data.index(b"<cac:PartyName>")
+    data = data[:at] + b"<x:Colour/>" + data[at:]
+    [(message, where)] = xsd(data)
+    assert message.startswith("Element 'cbc:Colour': This element is not expected.")
+    assert where == "/ubl:Invoice/cac:AccountingSupplierParty/cac:Party/cbc:Colour"
+
+
+def test_locations_of_elements_in_a_default_namespace() -> None:
+    # the line written with cac as its default namespace: libxml2 writes '*[n]' steps there
+    start = invoice().index(b"<cac:InvoiceLine>")
+    head, line = invoice()[:start], invoice()[start:]
+    line = line.replace(b"<cac:InvoiceLine>", b'<InvoiceLine xmlns="' + CAC + b'">', 1)
+    line = line.replace(b"</cac:InvoiceLine>", b"</InvoiceLine>", 1)
+    line = line.replace(b"<cac:", b"<").replace(b"</cac:", b"</")
+    line = line.replace(b"<Item>", b"<Item><cbc:Colour/>", 1)
+    [(message, where)] = xsd(head + line)
+    assert message.startswith("Element 'cbc:Colour': This element is not expected.")
+    assert where == "/ubl:Invoice/cac:InvoiceLine/cac:Item/cbc:Colour"
+
+
+def test_a_long_value_from_the_document_is_cut_short_in_the_message() -> None:
+    value = "SECRET-" + "9" * 5000
+    data = invoice().replace(
+        b"<cbc:DueDate>2026-11-16</cbc:DueDate>", f"<cbc:DueDate>{value}</cbc:DueDate>".encode()
+    )
+    [(message, _)] = xsd(data)
+    assert message.startswith("Element 'cbc:DueDate': 'SECRET-999")
+    assert len(message) < 300 and "9" * 100 not in message
