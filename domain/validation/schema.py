@@ -66,9 +66,7 @@ class _Schema:
             etree.fromstring(etree.tostring(root), parser)
         except etree.XMLSyntaxError as error:
             found = _entries(cast(Any, error.error_log))
-            if found:
-                return found[:1]
-            raise
+            return found[:1] or [(str(error), None)]
         return []
 
 
