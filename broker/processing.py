@@ -29,6 +29,7 @@ from adapters.channels.base import (
     Channel,
     DeliveryError,
     Destination,
+    FailureKind,
     OutgoingDocument,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -54,6 +55,7 @@ class Claim:
     body: bytes | None = None
     unreadable: DeliveryError | None = None  # why the document could not be read
     settled: bool = False  # the aggregates say what happened (delivered, failed, released)
+    failure: FailureKind | None = None  # what kind of failure the attempt had, if it failed
 
 
 T = TypeVar("T")
@@ -130,8 +132,9 @@ class DeliveryWorker:
         self.rng = rng
         self.batch_size = batch_size
         self.concurrency = concurrency
-        # Called with (transmission, invoice) after each attempt, e.g. to count outcomes.
-        self.observers: list[Callable[[Transmission, Invoice], None]] = []
+        # Called with (transmission, invoice, failure kind or None) after each attempt, e.g. to
+        # count outcomes.
+        self.observers: list[Callable[[Transmission, Invoice, FailureKind | None], None]] = []
         # The worker's database and document-store calls, one at a time, off the event loop:
         # in order, as they ran before, without threads of one worker waiting on each other's
         # write locks.
@@ -255,7 +258,7 @@ class DeliveryWorker:
         for claim in settled:
             for observe in self.observers:
                 try:
-                    observe(claim.transmission, claim.invoice)
+                    observe(claim.transmission, claim.invoice, claim.failure)
                 except Exception:
                     log.exception(
                         "delivery.observer_failed", transmission_id=str(claim.transmission.id)
@@ -343,16 +346,18 @@ class DeliveryWorker:
             assert body is not None, "a claim has its document or the reason it has none"
             outgoing = outgoing_document(transmission, invoice, body)
             if channel is None:
-                raise PermanentDeliveryError(f"channel {transmission.channel} is not configured")
+                raise PermanentDeliveryError(
+                    f"channel {transmission.channel} is not configured", kind="not_configured"
+                )
             evidence = await channel.deliver(outgoing, destination)
         except DeliveryError as e:
             self._failed(transmission, invoice, e, bound)
-            claim.settled = True
+            claim.settled, claim.failure = True, e.kind
             return
         except Exception as e:  # a channel bug must not stop the worker: treat it as transient
             bound.exception("delivery.crashed", channel=transmission.channel)
             self._failed(transmission, invoice, DeliveryError(f"{type(e).__name__}: {e}"), bound)
-            claim.settled = True
+            claim.settled, claim.failure = True, "other"
             return
         at = self.app.clock()
         transmission.deliver(evidence=evidence.as_dict(), at=at)

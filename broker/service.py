@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 from lxml import etree
 
+from adapters.channels.base import FailureKind
 from broker.application import Validator
 from broker.bootstrap import Broker, bootstrap
 from broker.settings import Settings, SettingsError
@@ -84,8 +85,11 @@ class ServiceSettings:
         return cls(**values)
 
 
-def count_delivery_outcome(transmission: Transmission, invoice: Invoice) -> None:
-    """Count an attempt's outcome per channel, and the Produced -> Delivered time."""
+def count_delivery_outcome(
+    transmission: Transmission, invoice: Invoice, failure: FailureKind | None
+) -> None:
+    """Count an attempt's outcome per channel (a failure by the kind its channel said), and the
+    Produced -> Delivered time."""
     channel = transmission.channel
     if transmission.state == "delivered":
         metrics.TRANSMISSIONS_DELIVERED.labels(channel).inc()
@@ -93,7 +97,7 @@ def count_delivery_outcome(transmission: Transmission, invoice: Invoice) -> None
         metrics.DELIVERY_LATENCY.labels(channel).observe(max(0.0, latency))
         return
     retryable = bool(transmission.last_failure_retryable)
-    reason = metrics.failure_reason(transmission.last_error or "")
+    reason = failure or "other"
     metrics.TRANSMISSIONS_FAILED.labels(channel, str(retryable).lower(), reason).inc()
     if transmission.state == "abandoned":
         metrics.TRANSMISSIONS_ABANDONED.labels(channel).inc()

@@ -105,22 +105,6 @@ HTTP_SECONDS = Histogram(
 
 PENDING_STATES = ("pending", "attempting", "retrying")
 REJECTION_REASONS = ("size", "unreadable", "rules", "not_enrolled", "not_sender")
-_FAILURE_REASONS = (
-    ("not_configured", ("not configured",)),
-    ("timeout", ("timeout", "timed out")),
-    ("auth", ("auth", "password", "login", "host key", " 530", " 535")),
-    ("recipient", ("no longer receives", "no such", "mailbox", " 550", " 553")),
-    ("connection", ("refused", "unreachable", "connect", "reset", "dns", "resolve")),
-)
-
-
-def failure_reason(error: str) -> str:
-    """A small fixed family for a channel's free-text error, usable as a label."""
-    text = f" {error.lower()}"
-    for family, words in _FAILURE_REASONS:
-        if any(word in text for word in words):
-            return family
-    return "other"
 
 
 def init_labels(channels: tuple[str, ...]) -> None:

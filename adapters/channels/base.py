@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +50,23 @@ class Evidence:
         return {"channel": self.channel, "reference": self.reference, **self.detail}
 
 
+# What kind of failure it was, as a small fixed set of metric labels (`reason`), said by the
+# channel where it knows it rather than guessed from the message afterwards.
+FailureKind = Literal["not_configured", "timeout", "auth", "recipient", "connection", "other"]
+FAILURE_KINDS: tuple[FailureKind, ...] = get_args(FailureKind)
+
+
 class DeliveryError(Exception):
-    """A delivery attempt did not succeed; `retryable` says whether a later attempt may."""
+    """A delivery attempt did not succeed; `retryable` says whether a later attempt may, `kind`
+    what went wrong: the destination or its settings (`not_configured`), no answer in time
+    (`timeout`), credentials or the server's identity (`auth`), the recipient's side refusing the
+    document (`recipient`), reaching the server (`connection`), or anything else."""
 
     retryable: bool = True
+
+    def __init__(self, message: str, *, kind: FailureKind = "other") -> None:
+        super().__init__(message)
+        self.kind: FailureKind = kind
 
 
 class TransientDeliveryError(DeliveryError):

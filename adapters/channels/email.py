@@ -15,6 +15,7 @@ import aiosmtplib
 from adapters.channels.base import (
     Destination,
     Evidence,
+    FailureKind,
     OutgoingDocument,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -100,7 +101,9 @@ class EmailChannel:
     async def deliver(self, document: OutgoingDocument, destination: Destination) -> Evidence:
         """Send the message; 4xx, timeouts and dropped connections are transient, 5xx permanent."""
         if not destination.address or "@" not in destination.address:
-            raise PermanentDeliveryError(f"e-mail address {destination.address!r} is not usable")
+            raise PermanentDeliveryError(
+                f"e-mail address {destination.address!r} is not usable", kind="not_configured"
+            )
         msg = self.build_message(document, destination)
         s = self._settings
         server = f"SMTP server {s.host}:{s.port} ({s.tls})"
@@ -122,7 +125,8 @@ class EmailChannel:
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise PermanentDeliveryError(
                 f"{server} refused login for user {s.user!r}: {exc.code} {exc.message} "
-                "(check AUTOTRANS_SMTP_USER / AUTOTRANS_SMTP_PASSWORD)"
+                "(check AUTOTRANS_SMTP_USER / AUTOTRANS_SMTP_PASSWORD)",
+                kind="auth",
             ) from None
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise _classify(exc.recipients[0], server, destination.address) from None
@@ -132,14 +136,16 @@ class EmailChannel:
             raise PermanentDeliveryError(f"{server} does not support what we need: {exc}") from None
         except (aiosmtplib.SMTPTimeoutError, TimeoutError) as exc:
             raise TransientDeliveryError(
-                f"{server} timed out after {s.timeout:g} s: {exc}"
+                f"{server} timed out after {s.timeout:g} s: {exc}", kind="timeout"
             ) from None
         except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError) as exc:
             if _is_certificate_error(exc):
                 raise PermanentDeliveryError(
-                    f"{server}: TLS certificate not trusted: {_cause(exc)}"
+                    f"{server}: TLS certificate not trusted: {_cause(exc)}", kind="auth"
                 ) from None
-            raise TransientDeliveryError(f"{server} unreachable: {_cause(exc)}") from None
+            raise TransientDeliveryError(
+                f"{server} unreachable: {_cause(exc)}", kind="connection"
+            ) from None
         except aiosmtplib.SMTPException as exc:
             # What is left is the server lacking something we need, e.g. AUTH without TLS.
             raise PermanentDeliveryError(f"{server}: {exc}") from None
@@ -159,9 +165,20 @@ def _classify(
     exc: aiosmtplib.SMTPResponseException, server: str, recipient: str
 ) -> TransientDeliveryError | PermanentDeliveryError:
     text = f"{server} answered {exc.code} {exc.message} (recipient {recipient})"
+    kind: FailureKind = (
+        "auth"
+        if exc.code in _AUTH_CODES
+        else "recipient"
+        if exc.code in _RECIPIENT_CODES
+        else "other"
+    )
     if 400 <= exc.code < 500:
-        return TransientDeliveryError(text)
-    return PermanentDeliveryError(text)
+        return TransientDeliveryError(text, kind=kind)
+    return PermanentDeliveryError(text, kind=kind)
+
+
+_AUTH_CODES = frozenset({454, 530, 534, 535, 538})  # authentication required / refused
+_RECIPIENT_CODES = frozenset({450, 452, 550, 551, 552, 553})  # mailbox busy, unknown, full
 
 
 def _is_certificate_error(exc: BaseException) -> bool:

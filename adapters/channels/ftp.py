@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from adapters.channels.base import (
     Destination,
     Evidence,
+    FailureKind,
     OutgoingDocument,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -60,20 +61,24 @@ def parse_target(destination: Destination) -> FtpTarget:
     tls = destination.options.get("tls", "none").lower()
     if url.scheme not in ("ftp", "ftps") or not url.hostname:
         raise PermanentDeliveryError(
-            f"FTP address {destination.address!r} is not of the form ftp://user@host:port/folder"
+            f"FTP address {destination.address!r} is not of the form ftp://user@host:port/folder",
+            kind="not_configured",
         )
     if url.password:
         raise PermanentDeliveryError(
-            "FTP address must not contain a password: store it with the secret store (secret_ref)"
+            "FTP address must not contain a password: store it with the secret store (secret_ref)",
+            kind="not_configured",
         )
     if tls not in _TLS_MODES:
         raise PermanentDeliveryError(
-            f"FTP option tls={tls!r} is not one of {', '.join(_TLS_MODES)}"
+            f"FTP option tls={tls!r} is not one of {', '.join(_TLS_MODES)}", kind="not_configured"
         )
     try:
         port = url.port or (990 if tls == "implicit" else 21)
     except ValueError:
-        raise PermanentDeliveryError(f"FTP address {destination.address!r}: bad port") from None
+        raise PermanentDeliveryError(
+            f"FTP address {destination.address!r}: bad port", kind="not_configured"
+        ) from None
     return FtpTarget(
         host=url.hostname,
         port=port,
@@ -148,28 +153,38 @@ class FtpChannel:
                 self._upload, target, password, name, document.body, phase
             )
         except ftplib.error_temp as exc:
+            text = _reply(exc)
             raise TransientDeliveryError(
-                f"{target}: server answered {_reply(exc)} while {phase[-1]}"
+                f"{target}: server answered {text} while {phase[-1]}", kind=_kind(_code(text))
             ) from None
         except ftplib.error_perm as exc:
             text = _reply(exc)
             hint = _PERMANENT_HINTS.get(_code(text), "")
             raise PermanentDeliveryError(
                 f"{target}: server answered {text} while {phase[-1]}"
-                + (f" ({hint})" if hint else "")
+                + (f" ({hint})" if hint else ""),
+                kind=_kind(_code(text)),
             ) from None
         except ssl.SSLCertVerificationError as exc:
-            raise PermanentDeliveryError(f"{target}: TLS certificate not trusted: {exc}") from None
+            raise PermanentDeliveryError(
+                f"{target}: TLS certificate not trusted: {exc}", kind="auth"
+            ) from None
         except (ftplib.error_reply, ftplib.error_proto) as exc:
             raise TransientDeliveryError(
-                f"{target}: unexpected reply {_reply(exc)} while {phase[-1]}"
+                f"{target}: unexpected reply {_reply(exc)} while {phase[-1]}", kind="other"
             ) from None
         except (OSError, EOFError) as exc:
             cause = f"{type(exc).__name__}: {exc or 'connection closed'}"
             if phase[-1] == "connecting":
-                raise TransientDeliveryError(f"{target}: cannot connect: {cause}") from None
-            what = "timed out" if isinstance(exc, TimeoutError) else "connection lost"
-            raise TransientDeliveryError(f"{target}: {what} while {phase[-1]}: {cause}") from None
+                raise TransientDeliveryError(
+                    f"{target}: cannot connect: {cause}", kind="connection"
+                ) from None
+            timed_out = isinstance(exc, TimeoutError)
+            what = "timed out" if timed_out else "connection lost"
+            raise TransientDeliveryError(
+                f"{target}: {what} while {phase[-1]}: {cause}",
+                kind="timeout" if timed_out else "connection",
+            ) from None
         path = detail.pop("path")
         return Evidence(channel=self.name, reference=path, detail=detail)
 
@@ -180,7 +195,9 @@ class FtpChannel:
         try:
             return self._secrets.get(ref)
         except SecretStoreError as exc:
-            raise PermanentDeliveryError(f"FTP password for {destination}: {exc}") from None
+            raise PermanentDeliveryError(
+                f"FTP password for {destination}: {exc}", kind="not_configured"
+            ) from None
 
     def _connect(self, target: FtpTarget) -> ftplib.FTP:
         """Connect to the first of the host's vetted addresses that answers. ftplib checks TLS
@@ -280,3 +297,14 @@ def _reply(exc: BaseException) -> str:
 def _code(reply: str) -> int:
     head = reply[:3]
     return int(head) if head.isdigit() else 0
+
+
+def _kind(code: int) -> FailureKind:
+    """The failure kind of an FTP reply code (RFC 959)."""
+    if code in (430, 530, 532):
+        return "auth"
+    if code in (450, 452, 550, 551, 552, 553):
+        return "recipient"  # the file or folder refused, or no room for it
+    if code in (421, 425, 426):
+        return "connection"
+    return "other"

@@ -22,7 +22,8 @@ class InboxChannel:
     async def deliver(self, document: OutgoingDocument, destination: Destination) -> Evidence:
         if not self._is_registered(destination.address, document.document_type):
             raise PermanentDeliveryError(
-                f"{destination.address} no longer receives {document.document_type} in AutoTrans"
+                f"{destination.address} no longer receives {document.document_type} in AutoTrans",
+                kind="recipient",
             )
         return Evidence(
             channel=self.name,

@@ -51,10 +51,12 @@ def public_addresses(host: str, port: int, *, allow_internal: bool = False) -> l
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except UnicodeError:
-        raise PermanentDeliveryError(f"{host!r} is not a valid host name") from None
+        raise PermanentDeliveryError(
+            f"{host!r} is not a valid host name", kind="not_configured"
+        ) from None
     except socket.gaierror as exc:
         raise TransientDeliveryError(
-            f"{host}: the name does not resolve ({exc.strerror})"
+            f"{host}: the name does not resolve ({exc.strerror})", kind="connection"
         ) from None
     addresses: list[str] = []
     for *_, sockaddr in found:
@@ -68,6 +70,7 @@ def public_addresses(host: str, port: int, *, allow_internal: bool = False) -> l
         log.warning("delivery.internal_destination_refused", host=host, addresses=addresses)
         raise PermanentDeliveryError(
             f"{host} is inside AutoTrans's own network (a loopback, private or reserved address): "
-            "AutoTrans delivers only to servers on the internet"
+            "AutoTrans delivers only to servers on the internet",
+            kind="not_configured",
         )
     return allowed

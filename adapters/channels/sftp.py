@@ -47,16 +47,20 @@ def parse_target(destination: Destination) -> SftpTarget:
     url = urlsplit(destination.address)
     if url.scheme != "sftp" or not url.hostname or not url.username:
         raise PermanentDeliveryError(
-            f"SFTP address {destination.address!r} is not of the form sftp://user@host:port/folder"
+            f"SFTP address {destination.address!r} is not of the form sftp://user@host:port/folder",
+            kind="not_configured",
         )
     if url.password:
         raise PermanentDeliveryError(
-            "SFTP address must not contain a password: store it with the secret store (secret_ref)"
+            "SFTP address must not contain a password: store it with the secret store (secret_ref)",
+            kind="not_configured",
         )
     try:
         port = url.port or 22
     except ValueError:
-        raise PermanentDeliveryError(f"SFTP address {destination.address!r}: bad port") from None
+        raise PermanentDeliveryError(
+            f"SFTP address {destination.address!r}: bad port", kind="not_configured"
+        ) from None
     folder = unquote(url.path)
     if folder.startswith("/~"):
         folder = folder[2:].lstrip("/")  # relative to the login directory
@@ -123,20 +127,24 @@ class SftpChannel:
                 async with conn:
                     detail = await self._upload(conn, target, name, document.body, phase)
         except asyncssh.HostKeyNotVerifiable:
-            raise PermanentDeliveryError(_host_key_message(target, pinned, witness)) from None
+            raise PermanentDeliveryError(
+                _host_key_message(target, pinned, witness), kind="auth"
+            ) from None
         except asyncssh.KeyExchangeFailed as exc:
             raise PermanentDeliveryError(
                 f"{target}: key exchange failed ({exc.reason}); if the server has no "
-                f"{pinned.get_algorithm() if pinned else ''} host key, pin the key it has"
+                f"{pinned.get_algorithm() if pinned else ''} host key, pin the key it has",
+                kind="auth",
             ) from None
         except asyncssh.PermissionDenied as exc:
             raise PermanentDeliveryError(
                 f"{target}: login refused for user {target.user!r} ({exc.reason}): check the "
-                "password or key in the customer register"
+                "password or key in the customer register",
+                kind="auth",
             ) from None
         except (asyncssh.SFTPPermissionDenied, asyncssh.SFTPWriteProtect) as exc:
             raise PermanentDeliveryError(
-                f"{target}: permission denied while {phase[-1]}: {exc.reason}"
+                f"{target}: permission denied while {phase[-1]}: {exc.reason}", kind="recipient"
             ) from None
         except (
             asyncssh.SFTPNoSuchFile,
@@ -144,29 +152,34 @@ class SftpChannel:
             asyncssh.SFTPNotADirectory,
         ) as exc:
             raise PermanentDeliveryError(
-                f"{target}: folder {target.folder or '~'!r} not found: {exc.reason}"
+                f"{target}: folder {target.folder or '~'!r} not found: {exc.reason}",
+                kind="not_configured",
             ) from None
         except asyncssh.SFTPQuotaExceeded as exc:
-            raise PermanentDeliveryError(f"{target}: quota exceeded: {exc.reason}") from None
+            raise PermanentDeliveryError(
+                f"{target}: quota exceeded: {exc.reason}", kind="recipient"
+            ) from None
         except asyncssh.SFTPError as exc:
             # SFTP v3 has one code (FX_FAILURE) for disk full and most else: worth a retry.
             raise TransientDeliveryError(
-                f"{target}: SFTP error {exc.code} while {phase[-1]}: {exc.reason}"
+                f"{target}: SFTP error {exc.code} while {phase[-1]}: {exc.reason}", kind="other"
             ) from None
         except asyncssh.DisconnectError as exc:
             raise TransientDeliveryError(
-                f"{target}: disconnected while {phase[-1]}: {exc.reason}"
+                f"{target}: disconnected while {phase[-1]}: {exc.reason}", kind="connection"
             ) from None
         except TimeoutError:
             raise TransientDeliveryError(
-                f"{target}: timed out after {self._timeout:g} s while {phase[-1]}"
+                f"{target}: timed out after {self._timeout:g} s while {phase[-1]}", kind="timeout"
             ) from None
         except (OSError, asyncssh.ChannelOpenError) as exc:
             cause = f"{type(exc).__name__}: {exc}"
             if phase[-1] == "connecting":
-                raise TransientDeliveryError(f"{target}: cannot connect: {cause}") from None
+                raise TransientDeliveryError(
+                    f"{target}: cannot connect: {cause}", kind="connection"
+                ) from None
             raise TransientDeliveryError(
-                f"{target}: connection lost while {phase[-1]}: {cause}"
+                f"{target}: connection lost while {phase[-1]}: {cause}", kind="connection"
             ) from None
         path = detail.pop("path")
         return Evidence(channel=self.name, reference=path, detail=detail)
@@ -180,27 +193,36 @@ class SftpChannel:
         except (asyncssh.KeyImportError, ValueError):
             raise PermanentDeliveryError(
                 f"{target}: pinned host_key is not an OpenSSH public key line "
-                "('ssh-ed25519 AAAA...', as in the server's /etc/ssh/ssh_host_*_key.pub)"
+                "('ssh-ed25519 AAAA...', as in the server's /etc/ssh/ssh_host_*_key.pub)",
+                kind="not_configured",
             ) from None
 
     def _credentials(self, destination: Destination, target: SftpTarget) -> dict[str, Any]:
         auth = destination.options.get("auth", "password").lower()
         if auth not in ("password", "key"):
-            raise PermanentDeliveryError(f"{target}: option auth={auth!r} is not password or key")
+            raise PermanentDeliveryError(
+                f"{target}: option auth={auth!r} is not password or key", kind="not_configured"
+            )
         ref = destination.options.get("secret_ref", "")
         if not ref:
-            raise PermanentDeliveryError(f"{target}: no secret_ref for the {auth}")
+            raise PermanentDeliveryError(
+                f"{target}: no secret_ref for the {auth}", kind="not_configured"
+            )
         try:
             secret = self._secrets.get(ref)
         except SecretStoreError as exc:
-            raise PermanentDeliveryError(f"{target}: {auth} not available: {exc}") from None
+            raise PermanentDeliveryError(
+                f"{target}: {auth} not available: {exc}", kind="not_configured"
+            ) from None
         if auth == "password":
             return {"password": secret, "client_keys": []}
         try:
             key = asyncssh.import_private_key(secret)
         except (asyncssh.KeyImportError, ValueError):
             raise PermanentDeliveryError(
-                f"{target}: the private key in {ref} cannot be read (OpenSSH or PEM, no passphrase)"
+                f"{target}: the private key in {ref} cannot be read "
+                "(OpenSSH or PEM, no passphrase)",
+                kind="not_configured",
             ) from None
         return {"client_keys": [key], "password": None}
 
@@ -234,7 +256,8 @@ class SftpChannel:
         if size != len(body):
             raise TransientDeliveryError(
                 f"{target}: size check failed: {name} is {size} bytes on the server, "
-                f"sent {len(body)}"
+                f"sent {len(body)}",
+                kind="other",
             )
         path = f"{folder.rstrip('/')}/{name}"
         return {

@@ -26,9 +26,11 @@ from adapters.channels.base import (
 from broker.application import CommandError
 from broker.bootstrap import Broker, bootstrap
 from broker.output import statements_csv
+from broker.service import count_delivery_outcome
 from broker.settings import Settings
 from domain.ehf.writer import PartySpec
 from domain.invoice import Invoice
+from ops.metrics import REGISTRY
 from projections import queries
 from projections.audit import audit_trail
 from projections.statements import statements_for
@@ -212,6 +214,26 @@ def test_transient_failures_are_retried_with_backoff_and_billed_once(
     assert channel.attempts == 3
     [summary] = statements_for(b.store, "2026-11")
     assert summary.rows[0].quantity == 1
+
+
+def test_a_failure_is_counted_by_the_kind_its_channel_said(
+    make_broker: Callable[..., Broker],
+) -> None:
+    # the text would have read as 'connection' ("refused"): the channel's kind decides
+    channel = FlakyChannel(99, PermanentDeliveryError("mailbox refused", kind="recipient"))
+    b = make_broker(email=channel)
+    seen: list[tuple[str, str | None]] = []
+    b.processor.delivery.observers.append(lambda t, i, kind: seen.append((t.state, kind)))
+    b.processor.delivery.observers.append(count_delivery_outcome)
+    labels = {"channel": "email", "retryable": "false", "reason": "recipient"}
+    before = REGISTRY.get_sample_value("autotrans_transmissions_failed_total", labels) or 0.0
+    enrol(b)
+    b.app.set_customer(CLIENT_A.org_number, OTHER.org_number, "email", "nobody@ukjent.no")
+    b.app.submit(invoice("A-5", buyer=OTHER), CLIENT_A.org_number)
+    process(b)
+    assert seen == [("abandoned", "recipient")]
+    after = REGISTRY.get_sample_value("autotrans_transmissions_failed_total", labels)
+    assert after == before + 1
 
 
 def test_permanent_failure_is_abandoned_and_not_billed(make_broker: Callable[..., Broker]) -> None:

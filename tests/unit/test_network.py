@@ -35,18 +35,21 @@ def test_a_public_address_is_used_as_it_is() -> None:
 def test_a_name_for_an_internal_address_is_refused_and_said_why() -> None:
     with pytest.raises(PermanentDeliveryError, match="localhost is inside AutoTrans's own") as e:
         public_addresses("localhost", 22)
+    assert e.value.kind == "not_configured"
     assert "127.0.0.1" not in str(e.value)  # the tenant does not learn our addresses
     assert "127.0.0.1" in public_addresses("localhost", 22, allow_internal=True)
 
 
 def test_a_name_that_does_not_resolve_is_worth_retrying() -> None:
-    with pytest.raises(TransientDeliveryError, match="does not resolve"):
+    with pytest.raises(TransientDeliveryError, match="does not resolve") as failed:
         public_addresses("no-such-host.invalid", 21)
+    assert failed.value.kind == "connection"
 
 
 def test_a_malformed_name_is_not_worth_retrying() -> None:
-    with pytest.raises(PermanentDeliveryError, match="not a valid host name"):
+    with pytest.raises(PermanentDeliveryError, match="not a valid host name") as failed:
         public_addresses("a" * 64 + ".example.net", 21)
+    assert failed.value.kind == "not_configured"
 
 
 @pytest.mark.parametrize(

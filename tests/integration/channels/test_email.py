@@ -151,6 +151,7 @@ async def test_wrong_password_is_permanent_and_not_echoed(
     wrong = "wrong-Passord-7"
     with pytest.raises(PermanentDeliveryError) as caught:
         await channel(starttls_smtp, tls, USER, wrong).deliver(document, TO)
+    assert caught.value.kind == "auth"
     message = str(caught.value)
     assert "535" in message and "refused login" in message and USER in message
     assert wrong not in message and PASSWORD not in message
@@ -161,14 +162,18 @@ async def test_wrong_password_is_permanent_and_not_echoed(
 async def test_untrusted_certificate_is_permanent(
     starttls_smtp: SmtpServer, document: OutgoingDocument
 ) -> None:
-    with pytest.raises(PermanentDeliveryError, match="certificate not trusted"):
+    with pytest.raises(PermanentDeliveryError, match="certificate not trusted") as failed:
         await channel(starttls_smtp, None, USER, PASSWORD).deliver(document, TO)
+    assert failed.value.kind == "auth"
 
 
 async def test_server_down_is_transient(closed_port: int, document: OutgoingDocument) -> None:
     down = SmtpServer(closed_port, Mailbox(), "none")
-    with pytest.raises(TransientDeliveryError, match=rf"127.0.0.1:{closed_port}.*unreachable"):
+    with pytest.raises(
+        TransientDeliveryError, match=rf"127.0.0.1:{closed_port}.*unreachable"
+    ) as failed:
         await channel(down, user=USER, password=PASSWORD).deliver(document, TO)
+    assert failed.value.kind == "connection"
 
 
 async def test_silent_server_times_out_as_transient(document: OutgoingDocument) -> None:
@@ -177,8 +182,9 @@ async def test_silent_server_times_out_as_transient(document: OutgoingDocument) 
         listener.listen(1)
         port = listener.getsockname()[1]
         settings = SmtpSettings("127.0.0.1", port, "none", None, None, "f@autotrans.no", 1.0)
-        with pytest.raises(TransientDeliveryError, match="timed out"):
+        with pytest.raises(TransientDeliveryError, match="timed out") as failed:
             await EmailChannel(settings).deliver(document, TO)
+        assert failed.value.kind == "timeout"
 
 
 @pytest.mark.parametrize(
@@ -210,5 +216,6 @@ async def test_4xx_is_transient_and_5xx_permanent(
 
 async def test_unusable_address_is_permanent(document: OutgoingDocument) -> None:
     settings = SmtpSettings("127.0.0.1", 1, "none", None, None, "f@autotrans.no", 1.0)
-    with pytest.raises(PermanentDeliveryError, match="not usable"):
+    with pytest.raises(PermanentDeliveryError, match="not usable") as failed:
         await EmailChannel(settings).deliver(document, Destination("email", "nobody"))
+    assert failed.value.kind == "not_configured"

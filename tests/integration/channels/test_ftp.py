@@ -176,8 +176,9 @@ async def test_untrusted_certificate_is_permanent(
     channel = FtpChannel(
         secrets, timeout=TIMEOUT, allow_internal=True
     )  # system trust store: test CA unknown
-    with pytest.raises(PermanentDeliveryError, match="certificate not trusted"):
+    with pytest.raises(PermanentDeliveryError, match="certificate not trusted") as failed:
         await channel.deliver(document, destination(server.port, secrets, "explicit"))
+    assert failed.value.kind == "auth"
     assert files_in(server.root / "incoming") == []
 
 
@@ -188,6 +189,7 @@ async def test_server_down_is_transient(
         await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(closed_port, secrets)
         )
+    assert caught.value.kind == "connection"
     assert f"127.0.0.1:{closed_port}" in str(caught.value)
     assert PASSWORD not in str(caught.value)
 
@@ -201,6 +203,7 @@ async def test_wrong_password_is_permanent(
         await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(server.port, secrets, password=wrong)
         )
+    assert caught.value.kind == "auth"
     message = str(caught.value)
     assert "530" in message and "login incorrect" in message
     assert wrong not in message and PASSWORD not in message
@@ -230,8 +233,11 @@ async def test_missing_folder_is_permanent(
         f"ftp://{USER}@127.0.0.1:{server.port}/nowhere",
         {"secret_ref": secrets.put(PASSWORD)},
     )
-    with pytest.raises(PermanentDeliveryError, match=r"550 .* while changing to folder nowhere"):
+    with pytest.raises(
+        PermanentDeliveryError, match=r"550 .* while changing to folder nowhere"
+    ) as failed:
         await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(document, to)
+    assert failed.value.kind == "recipient"
 
 
 @pytest.mark.parametrize(
@@ -263,10 +269,11 @@ async def test_connection_dropped_mid_upload_is_transient(
     big_document: OutgoingDocument,
 ) -> None:
     server = ftpd_factory(dtp_handler=_DroppingDtp)
-    with pytest.raises(TransientDeliveryError, match="connection lost while uploading"):
+    with pytest.raises(TransientDeliveryError, match="connection lost while uploading") as failed:
         await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             big_document, destination(server.port, secrets)
         )
+    assert failed.value.kind == "connection"
     # The customer never sees a half file under the final name.
     assert remote_file_name(big_document) not in files_in(server.root / "incoming")
 
@@ -277,18 +284,20 @@ async def test_missing_secret_is_permanent(
     server = ftpd_factory()
     to = destination(server.port, secrets)
     secrets.delete(to.options["secret_ref"])
-    with pytest.raises(PermanentDeliveryError, match="not found"):
+    with pytest.raises(PermanentDeliveryError, match="not found") as failed:
         await FtpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(document, to)
+    assert failed.value.kind == "not_configured"
 
 
 async def test_a_server_inside_our_own_network_is_refused_unless_allowed(
     ftpd_factory: Callable[..., FtpServerThread], secrets: SecretStore, document: OutgoingDocument
 ) -> None:
     server = ftpd_factory()
-    with pytest.raises(PermanentDeliveryError, match="inside AutoTrans's own network"):
+    with pytest.raises(PermanentDeliveryError, match="inside AutoTrans's own network") as failed:
         await FtpChannel(secrets, timeout=TIMEOUT).deliver(
             document, destination(server.port, secrets)
         )
+    assert failed.value.kind == "not_configured"
     assert files_in(server.root / "incoming") == []
 
 

@@ -151,6 +151,7 @@ async def test_unknown_host_key_is_permanent_and_names_the_fingerprint(
         await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, host_key="")
         )
+    assert caught.value.kind == "auth"
     message = str(caught.value)
     assert "no host key is pinned" in message and "never trusted on first use" in message
     assert fingerprint(sftpd.host_key) in message
@@ -167,6 +168,7 @@ async def test_changed_host_key_is_permanent(
         await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, host_key=pinned)
         )
+    assert caught.value.kind == "auth"
     message = str(caught.value)
     assert "host key changed or wrong" in message
     assert fingerprint(sftpd.host_key) in message and fingerprint(impostor) in message
@@ -181,6 +183,7 @@ async def test_wrong_password_is_permanent(
         await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, secret=wrong)
         )
+    assert caught.value.kind == "auth"
     assert wrong not in str(caught.value) and PASSWORD not in str(caught.value)
 
 
@@ -192,6 +195,7 @@ async def test_unknown_client_key_is_permanent(
         await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, auth="key", secret=stranger)
         )
+    assert caught.value.kind == "auth"
     assert "PRIVATE KEY" not in str(caught.value)
 
 
@@ -202,16 +206,18 @@ async def test_server_down_is_transient(
         await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, port=closed_port)
         )
+    assert caught.value.kind == "connection"
     assert f"127.0.0.1:{closed_port}" in str(caught.value)
 
 
 async def test_missing_folder_is_permanent(
     sftpd: SftpServer, secrets: SecretStore, document: OutgoingDocument
 ) -> None:
-    with pytest.raises(PermanentDeliveryError, match="'/nowhere' not found"):
+    with pytest.raises(PermanentDeliveryError, match="'/nowhere' not found") as failed:
         await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
             document, destination(sftpd, secrets, folder="/nowhere")
         )
+    assert failed.value.kind == "not_configured"
 
 
 async def test_permission_denied_is_permanent(
@@ -219,10 +225,11 @@ async def test_permission_denied_is_permanent(
 ) -> None:
     acceptor, server = await _serve(server_root, _ReadOnlyIncoming)
     try:
-        with pytest.raises(PermanentDeliveryError, match="permission denied"):
+        with pytest.raises(PermanentDeliveryError, match="permission denied") as failed:
             await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
                 document, destination(server, secrets)
             )
+        assert failed.value.kind == "recipient"
     finally:
         acceptor.close()
         await acceptor.wait_closed()
@@ -238,6 +245,7 @@ async def test_connection_dropped_mid_upload_is_transient(
             await SftpChannel(secrets, timeout=TIMEOUT, allow_internal=True).deliver(
                 big_document, destination(server, secrets)
             )
+        assert caught.value.kind == "connection"
     finally:
         acceptor.close()
         await acceptor.wait_closed()
@@ -248,6 +256,7 @@ async def test_connection_dropped_mid_upload_is_transient(
 async def test_a_server_inside_our_own_network_is_refused_unless_allowed(
     sftpd: SftpServer, secrets: SecretStore, document: OutgoingDocument
 ) -> None:
-    with pytest.raises(PermanentDeliveryError, match="inside AutoTrans's own network"):
+    with pytest.raises(PermanentDeliveryError, match="inside AutoTrans's own network") as failed:
         await SftpChannel(secrets, timeout=TIMEOUT).deliver(document, destination(sftpd, secrets))
+    assert failed.value.kind == "not_configured"
     assert not list((sftpd.root / "incoming").glob("*"))
