@@ -15,7 +15,9 @@ from domain.findings import Finding
 from domain.validation.engine import Pattern, RuleSet
 from domain.validation.schema import XSD_RULE_ID, schema_findings
 
-RULE_RELEASE = "PEPPOL BIS Billing 3.0.19 / CEN EN 16931 validation artefacts 1.3.14.1"
+RULE_RELEASE = (
+    "PEPPOL BIS Billing 3.0.19 / CEN EN 16931 validation artefacts 1.3.14.1 / OASIS UBL 2.1 schemas"
+)
 
 FAMILIES = ("xsd", "cen", "peppol", "no", "dk", "se", "nl", "it", "de", "gr", "is")
 

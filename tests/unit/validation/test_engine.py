@@ -147,7 +147,7 @@ def test_code_lists_are_data() -> None:
 
 
 def test_release_and_catalogue() -> None:
-    assert "3.0.19" in RULE_RELEASE and "1.3.14.1" in RULE_RELEASE
+    assert "3.0.19" in RULE_RELEASE and "1.3.14.1" in RULE_RELEASE and "UBL 2.1" in RULE_RELEASE
     ids = known_rule_ids()
     for rule_id in (
         "BR-01",
