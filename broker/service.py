@@ -23,7 +23,7 @@ from typing import Any
 import structlog
 from lxml import etree
 
-from adapters.channels.base import FailureKind
+from adapters.channels.base import FAILURE_KINDS, FailureKind
 from broker.application import Validator
 from broker.bootstrap import Broker, bootstrap
 from broker.settings import Settings, SettingsError
@@ -124,7 +124,7 @@ def build_broker(
 ) -> Broker:
     """A Broker for the service: the composition root's, with metered validation and delivery."""
     broker = bootstrap(settings, validator=timed(validator), **kwargs)
-    metrics.init_labels(CHANNELS)
+    metrics.init_labels(CHANNELS, FAILURE_KINDS)
     broker.processor.delivery.observers.append(count_delivery_outcome)
     return broker
 

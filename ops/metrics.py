@@ -107,11 +107,14 @@ PENDING_STATES = ("pending", "attempting", "retrying")
 REJECTION_REASONS = ("size", "unreadable", "rules", "not_enrolled", "not_sender")
 
 
-def init_labels(channels: tuple[str, ...]) -> None:
+def init_labels(channels: tuple[str, ...], failure_kinds: tuple[str, ...] = ()) -> None:
     """Create the labelled series at zero, so rates and alerts see them before the first event."""
     for channel in channels:
         TRANSMISSIONS_DELIVERED.labels(channel)
         TRANSMISSIONS_ABANDONED.labels(channel)
+        for kind in failure_kinds:
+            for retryable in ("true", "false"):
+                TRANSMISSIONS_FAILED.labels(channel, retryable, kind)
     for reason in REJECTION_REASONS:
         INVOICES_REJECTED.labels(reason)
     for state in PENDING_STATES:

@@ -37,12 +37,22 @@ def free_port() -> int:
 
 @dataclass
 class Mailbox:
-    """An aiosmtpd handler that keeps what it received, or answers DATA/RCPT with a set reply
-    (e.g. '451 ...', '550 ...')."""
+    """An aiosmtpd handler that keeps what it received, or answers MAIL/RCPT/DATA with a set
+    reply (e.g. '451 ...', '550 ...')."""
 
     received: list[Envelope] = field(default_factory=list)
     data_reply: str | None = None
     rcpt_reply: str | None = None
+    mail_reply: str | None = None
+
+    async def handle_MAIL(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]

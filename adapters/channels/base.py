@@ -65,6 +65,8 @@ class DeliveryError(Exception):
     retryable: bool = True
 
     def __init__(self, message: str, *, kind: FailureKind = "other") -> None:
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}")
         super().__init__(message)
         self.kind: FailureKind = kind
 

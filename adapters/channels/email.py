@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,10 +131,19 @@ class EmailChannel:
             ) from None
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise _classify(exc.recipients[0], server, destination.address) from None
+        except aiosmtplib.SMTPSenderRefused as exc:
+            # our own sender address (AUTOTRANS_SMTP_FROM) refused: ours to mend
+            error = PermanentDeliveryError if exc.code >= 500 else TransientDeliveryError
+            raise error(
+                f"{server} refused the sender {s.sender!r}: {exc.code} {exc.message}",
+                kind="not_configured",
+            ) from None
         except aiosmtplib.SMTPResponseException as exc:
             raise _classify(exc, server, destination.address) from None
         except aiosmtplib.SMTPNotSupported as exc:
-            raise PermanentDeliveryError(f"{server} does not support what we need: {exc}") from None
+            raise PermanentDeliveryError(
+                f"{server} does not support what we need: {exc}", kind="not_configured"
+            ) from None
         except (aiosmtplib.SMTPTimeoutError, TimeoutError) as exc:
             raise TransientDeliveryError(
                 f"{server} timed out after {s.timeout:g} s: {exc}", kind="timeout"
@@ -165,20 +175,35 @@ def _classify(
     exc: aiosmtplib.SMTPResponseException, server: str, recipient: str
 ) -> TransientDeliveryError | PermanentDeliveryError:
     text = f"{server} answered {exc.code} {exc.message} (recipient {recipient})"
-    kind: FailureKind = (
-        "auth"
-        if exc.code in _AUTH_CODES
-        else "recipient"
-        if exc.code in _RECIPIENT_CODES
-        else "other"
-    )
+    kind = _kind(exc.code, exc.message)
     if 400 <= exc.code < 500:
         return TransientDeliveryError(text, kind=kind)
     return PermanentDeliveryError(text, kind=kind)
 
 
 _AUTH_CODES = frozenset({454, 530, 534, 535, 538})  # authentication required / refused
-_RECIPIENT_CODES = frozenset({450, 452, 550, 551, 552, 553})  # mailbox busy, unknown, full
+# mailbox busy, unknown, full; the domain accepts no mail (RFC 7504)
+_RECIPIENT_CODES = frozenset({450, 452, 550, 551, 552, 553, 521, 556})
+_ENHANCED = re.compile(r"^[245]\.(\d{1,3})\.\d{1,3}\b")
+
+
+def _kind(code: int, message: str) -> FailureKind:
+    """The failure kind of an SMTP reply: by its enhanced status code where it has one (RFC
+    3463: x.1 addressing and x.2 mailbox are the recipient's, x.4 the network, x.7 security
+    or policy), else by the reply code."""
+    enhanced = _ENHANCED.match(message.strip())
+    if enhanced:
+        subject = enhanced.group(1)
+        if subject in ("1", "2"):
+            return "recipient"
+        if subject == "4":
+            return "connection"
+        return "auth" if code in _AUTH_CODES else "other"
+    if code in _AUTH_CODES:
+        return "auth"
+    if code in _RECIPIENT_CODES:
+        return "recipient"
+    return "connection" if code == 421 else "other"  # 421: the server closes the channel
 
 
 def _is_certificate_error(exc: BaseException) -> bool:

@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from adapters.channels.base import (
+    DeliveryError,
     Destination,
     OutgoingDocument,
     PermanentDeliveryError,
@@ -188,16 +189,19 @@ async def test_silent_server_times_out_as_transient(document: OutgoingDocument) 
 
 
 @pytest.mark.parametrize(
-    ("hook", "reply", "error"),
+    ("hook", "reply", "error", "kind"),
     [
         (
             "data_reply",
             "451 4.3.0 Mail server temporarily rejected message",
             TransientDeliveryError,
+            "other",
         ),
-        ("rcpt_reply", "452 4.2.2 Mailbox full", TransientDeliveryError),
-        ("data_reply", "550 5.7.1 Message rejected as spam", PermanentDeliveryError),
-        ("rcpt_reply", "550 5.1.1 No such user", PermanentDeliveryError),
+        ("rcpt_reply", "452 4.2.2 Mailbox full", TransientDeliveryError, "recipient"),
+        ("data_reply", "550 5.7.1 Message rejected as spam", PermanentDeliveryError, "other"),
+        ("rcpt_reply", "550 5.1.1 No such user", PermanentDeliveryError, "recipient"),
+        ("rcpt_reply", "550 No such user here", PermanentDeliveryError, "recipient"),
+        ("rcpt_reply", "421 4.4.2 Closing connection", TransientDeliveryError, "connection"),
     ],
 )
 async def test_4xx_is_transient_and_5xx_permanent(
@@ -206,12 +210,23 @@ async def test_4xx_is_transient_and_5xx_permanent(
     hook: str,
     reply: str,
     error: type[Exception],
+    kind: str,
 ) -> None:
     setattr(plain_smtp.mailbox, hook, reply)
     with pytest.raises(error) as caught:
         await channel(plain_smtp).deliver(document, TO)
     assert reply in str(caught.value) and RECIPIENT in str(caught.value)
+    assert isinstance(caught.value, DeliveryError) and caught.value.kind == kind
     assert plain_smtp.mailbox.received == []
+
+
+async def test_our_sender_address_refused_is_ours_to_mend(
+    plain_smtp: SmtpServer, document: OutgoingDocument
+) -> None:
+    plain_smtp.mailbox.mail_reply = "553 5.7.1 Sender address not owned by user"
+    with pytest.raises(PermanentDeliveryError, match="refused the sender") as caught:
+        await channel(plain_smtp).deliver(document, TO)
+    assert caught.value.kind == "not_configured" and "553" in str(caught.value)
 
 
 async def test_unusable_address_is_permanent(document: OutgoingDocument) -> None:
