@@ -249,3 +249,21 @@ def test_a_long_value_from_the_document_is_cut_short_in_the_message() -> None:
     [(message, _)] = xsd(data)
     assert message.startswith("Element 'cbc:DueDate': 'SECRET-999")
     assert len(message) < 300 and "9" * 100 not in message
+
+
+def test_a_check_reports_only_its_own_documents_errors() -> None:
+    # lxml's per-thread error log holds earlier documents' errors: none may leak into a finding
+    secret = invoice().replace(
+        b'<cbc:PayableAmount currencyID="NOK">', b'<cbc:PayableAmount currencyID="NOK">SECRET-A'
+    )
+    assert "SECRET-A" in xsd(secret)[0][0]
+    large = with_empty_lines(WHOLE_CHECK_ELEMENTS + 10).replace(
+        b"<cbc:InvoicedQuantity", b"<cbc:Colour/><cbc:InvoicedQuantity", 1
+    )
+    found = xsd(large)
+    assert not any("SECRET" in message for message, _ in found)
+    assert found[0] == (
+        "Element 'cbc:Colour': This element is not expected. Expected is one of ( cbc:UUID, "
+        "cbc:Note, cbc:InvoicedQuantity, cbc:LineExtensionAmount ).",
+        "/ubl:Invoice/cac:InvoiceLine[1]/cbc:Colour",
+    )
