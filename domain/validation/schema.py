@@ -122,8 +122,9 @@ _UNDECLARED = "No matching global declaration available for the validation root"
 def _in_pieces(schema: _Schema, element: Element) -> list[tuple[str, Element]]:
     """The errors of a large element: its own attributes, text and sequence of children on a
     copy without their content (only the errors of the copy itself and of its sequence count),
-    then each child whole, or in pieces again when it is large too. (One difference from a check
-    of the whole: a misplaced element's content is checked too, where libxml2 would skip it.)"""
+    then each child whole, or in pieces again when it is large too. The verdict is a whole
+    check's; the list may be longer: after the first error in an element libxml2 skips the rest
+    of its content, where each piece is checked on its own."""
     children = [child for child in element if isinstance(child.tag, str)]
     # the namespaces in scope go along: a QName-valued attribute (xsi:type) needs its prefix
     copy = etree.Element(element.tag, nsmap=cast(Any, element.nsmap))
