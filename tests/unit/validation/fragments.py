@@ -20,6 +20,15 @@ def doc(body: str, root: str = "Invoice") -> etree._Element:
     )
 
 
+def party(role: str, country: str, inner: str = "") -> str:
+    """cac:{role} with a party in country (its postal address), and inner after the address."""
+    return (
+        f"<cac:{role}><cac:Party><cac:PostalAddress><cac:Country>"
+        f"<cbc:IdentificationCode>{country}</cbc:IdentificationCode></cac:Country>"
+        f"</cac:PostalAddress>{inner}</cac:Party></cac:{role}>"
+    )
+
+
 def run(body: str, *rule_ids: str, root: str = "Invoice") -> list[Finding]:
     return validate(doc(body, root), rule_ids=set(rule_ids))
 

@@ -6,25 +6,16 @@ from lxml import etree
 
 from domain.validation import validate
 from domain.validation.rules.national_de import iban_ok
-
-INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+from tests.unit.validation import fragments
+from tests.unit.validation.fragments import party
 
 
 def doc(body: str, supplier: str, customer: str) -> etree._Element:
-    def party(role: str, country: str) -> str:
-        return (
-            f"<cac:{role}><cac:Party><cac:PostalAddress><cac:Country>"
-            f"<cbc:IdentificationCode>{country}</cbc:IdentificationCode>"
-            f"</cac:Country></cac:PostalAddress></cac:Party></cac:{role}>"
-        )
-
-    parties = party("AccountingSupplierParty", supplier) + party(
-        "AccountingCustomerParty", customer
+    return fragments.doc(
+        body
+        + party("AccountingSupplierParty", supplier)
+        + party("AccountingCustomerParty", customer)
     )
-    namespaces = f'xmlns="{INV}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}"'
-    return etree.fromstring(f"<Invoice {namespaces}>{body}{parties}</Invoice>".encode())
 
 
 def ids(root: etree._Element, *rule_ids: str) -> list[str]:

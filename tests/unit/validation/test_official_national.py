@@ -8,11 +8,7 @@ from lxml import etree
 
 from domain.validation import validate
 from domain.validation.rules import national
-
-INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-CN = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+from tests.unit.validation.fragments import CAC, CBC, CN, INV, party
 
 
 def tax_scheme(company: str | None, scheme: str) -> str:
@@ -20,14 +16,6 @@ def tax_scheme(company: str | None, scheme: str) -> str:
     return (
         f"<cac:PartyTaxScheme>{company_id}<cac:TaxScheme><cbc:ID>{scheme}</cbc:ID>"
         "</cac:TaxScheme></cac:PartyTaxScheme>"
-    )
-
-
-def party(role: str, country: str, inner: str = "") -> str:
-    return (
-        f"<cac:{role}><cac:Party><cac:PostalAddress><cac:Country>"
-        f"<cbc:IdentificationCode>{country}</cbc:IdentificationCode></cac:Country>"
-        f"</cac:PostalAddress>{inner}</cac:Party></cac:{role}>"
     )
 
 

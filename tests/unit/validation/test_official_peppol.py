@@ -9,7 +9,7 @@ from lxml import etree
 
 from domain.validation import validate
 from domain.validation.codes import codes
-from tests.unit.validation.fragments import doc
+from tests.unit.validation.fragments import doc, party
 
 
 def fired(root: etree._Element, rule_id: str) -> list[str]:
@@ -212,13 +212,6 @@ def test_peppol_restricted_code_lists_are_peppols_own() -> None:
 
 def test_partial_and_corrected_invoice_codes_only_between_german_parties() -> None:
     def invoice(code: str, supplier: str, customer: str) -> etree._Element:
-        def party(role: str, country: str) -> str:
-            return (
-                f"<cac:{role}><cac:Party><cac:PostalAddress><cac:Country>"
-                f"<cbc:IdentificationCode>{country}</cbc:IdentificationCode>"
-                f"</cac:Country></cac:PostalAddress></cac:Party></cac:{role}>"
-            )
-
         return doc(
             f"<cbc:InvoiceTypeCode>{code}</cbc:InvoiceTypeCode>"
             + party("AccountingSupplierParty", supplier)
