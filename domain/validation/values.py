@@ -217,14 +217,10 @@ def dec_at(el: Element, path: str) -> Decimal | None:
 
 
 def dec_or(el: Element, path: str, default: Decimal) -> Decimal:
-    """`if (path) then xs:decimal(path) else default`: raises on a non-decimal value."""
-    found = first(el, path)
-    if found is None:
-        return default
-    value = dec(sv(found))
-    if value is None:
-        raise ValueError(f"{path} is not a decimal")
-    return value
+    """`if (path) then xs:decimal(path) else default`: raises as the cast does (a value that is
+    not a decimal, a second node)."""
+    value = xs_decimal(el, path)
+    return default if value is None else value
 
 
 def dec_req(el: Element, path: str) -> Decimal:

@@ -221,3 +221,23 @@ def test_partial_and_corrected_invoice_codes_only_between_german_parties() -> No
     assert fired(invoice("384", " de ", "DE"), "PEPPOL-EN16931-P0112") == []
     assert fired(invoice("326", "DE", "NO"), "PEPPOL-EN16931-P0112") == ["fatal"]
     assert fired(invoice("380", "NO", "NO"), "PEPPOL-EN16931-P0112") == []
+
+
+# ---- R120/R121: `if (x) then xs:decimal(x) else default` casts one node -----------------------
+
+
+def test_r120_and_r121_cast_one_node_as_xs_decimal_does() -> None:
+    def line(amounts: str, base: str = "") -> str:
+        return (
+            f"<cac:InvoiceLine><cbc:InvoicedQuantity>2</cbc:InvoicedQuantity>{amounts}"
+            f"<cac:Price><cbc:PriceAmount>5</cbc:PriceAmount>{base}</cac:Price></cac:InvoiceLine>"
+        )
+
+    one = "<cbc:LineExtensionAmount>10.00</cbc:LineExtensionAmount>"
+    assert fired(doc(line(one)), "PEPPOL-EN16931-R120") == []
+    assert fired(doc(line(one * 2)), "PEPPOL-EN16931-R120") == ["fatal"]
+    assert (
+        fired(doc(line(one, "<cbc:BaseQuantity>1</cbc:BaseQuantity>")), "PEPPOL-EN16931-R121") == []
+    )
+    two_bases = "<cbc:BaseQuantity>1</cbc:BaseQuantity>" * 2
+    assert fired(doc(line(one, two_bases)), "PEPPOL-EN16931-R121") == ["fatal"]
