@@ -28,7 +28,7 @@ from adapters.channels.base import (
     TransientDeliveryError,
 )
 from adapters.channels.naming import remote_file_name, temporary_name
-from adapters.channels.network import public_addresses
+from adapters.channels.network import connection_failure, public_addresses
 from adapters.secrets import SecretStore, SecretStoreError
 
 _TLS_MODES = ("none", "explicit", "implicit")
@@ -174,17 +174,7 @@ class FtpChannel:
                 f"{target}: unexpected reply {_reply(exc)} while {phase[-1]}", kind="other"
             ) from None
         except (OSError, EOFError) as exc:
-            cause = f"{type(exc).__name__}: {exc or 'connection closed'}"
-            if phase[-1] == "connecting":
-                raise TransientDeliveryError(
-                    f"{target}: cannot connect: {cause}", kind="connection"
-                ) from None
-            timed_out = isinstance(exc, TimeoutError)
-            what = "timed out" if timed_out else "connection lost"
-            raise TransientDeliveryError(
-                f"{target}: {what} while {phase[-1]}: {cause}",
-                kind="timeout" if timed_out else "connection",
-            ) from None
+            raise connection_failure(target, phase[-1], exc) from None
         path = detail.pop("path")
         return Evidence(channel=self.name, reference=path, detail=detail)
 

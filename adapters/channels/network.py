@@ -41,6 +41,21 @@ def is_internal(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
+def connection_failure(target: object, doing: str, exc: BaseException) -> TransientDeliveryError:
+    """A connection refused, dropped or timed out: 'cannot connect' while still connecting, else
+    what was under way when it went (worth a retry either way)."""
+    cause = (
+        f"{type(exc).__name__}: {str(exc) or 'connection closed'}"  # an exception is always true
+    )
+    if doing == "connecting":
+        return TransientDeliveryError(f"{target}: cannot connect: {cause}", kind="connection")
+    if isinstance(exc, TimeoutError):
+        return TransientDeliveryError(f"{target}: timed out while {doing}: {cause}", kind="timeout")
+    return TransientDeliveryError(
+        f"{target}: connection lost while {doing}: {cause}", kind="connection"
+    )
+
+
 def public_addresses(host: str, port: int, *, allow_internal: bool = False) -> list[str]:
     """The addresses to try, in the resolver's order, for host:port (blocking: call it from a
     worker thread): those on the internet; internal ones too only when allowed

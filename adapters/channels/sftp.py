@@ -25,7 +25,7 @@ from adapters.channels.base import (
     TransientDeliveryError,
 )
 from adapters.channels.naming import remote_file_name, temporary_name
-from adapters.channels.network import public_addresses
+from adapters.channels.network import connection_failure, public_addresses
 from adapters.secrets import SecretStore, SecretStoreError
 
 
@@ -173,14 +173,7 @@ class SftpChannel:
                 f"{target}: timed out after {self._timeout:g} s while {phase[-1]}", kind="timeout"
             ) from None
         except (OSError, asyncssh.ChannelOpenError) as exc:
-            cause = f"{type(exc).__name__}: {exc}"
-            if phase[-1] == "connecting":
-                raise TransientDeliveryError(
-                    f"{target}: cannot connect: {cause}", kind="connection"
-                ) from None
-            raise TransientDeliveryError(
-                f"{target}: connection lost while {phase[-1]}: {cause}", kind="connection"
-            ) from None
+            raise connection_failure(target, phase[-1], exc) from None
         path = detail.pop("path")
         return Evidence(channel=self.name, reference=path, detail=detail)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.channels.base import PermanentDeliveryError, TransientDeliveryError
-from adapters.channels.network import is_internal, public_addresses
+from adapters.channels.network import connection_failure, is_internal, public_addresses
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,19 @@ def test_ipv6_forms_of_internal_addresses_are_internal(address: str) -> None:
 def test_ipv6_forms_of_public_addresses_are_public() -> None:
     assert not is_internal("64:ff9b::c14b:4b4b")  # NAT64 of 193.75.75.75
     assert not is_internal("2a02:c7f:7e3e:9700::1")
+
+
+def test_a_connection_failure_says_what_was_under_way() -> None:
+    refused = connection_failure("ftp://x@h:21/in", "connecting", ConnectionRefusedError(111, "no"))
+    assert (str(refused), refused.kind) == (
+        "ftp://x@h:21/in: cannot connect: ConnectionRefusedError: [Errno 111] no",
+        "connection",
+    )
+    slow = connection_failure("sftp://x@h:22/", "uploading a.xml", TimeoutError())
+    assert (str(slow), slow.kind) == (
+        "sftp://x@h:22/: timed out while uploading a.xml: TimeoutError: connection closed",
+        "timeout",
+    )
+    dropped = connection_failure("sftp://x@h:22/", "renaming a.xml", EOFError())
+    assert dropped.kind == "connection" and "connection lost while renaming a.xml" in str(dropped)
+    assert isinstance(dropped, TransientDeliveryError)
