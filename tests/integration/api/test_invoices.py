@@ -167,6 +167,31 @@ def test_official_rules_reject_with_findings_and_keep_warnings(
     assert finding["message"].startswith("[BR-CO-16]-Amount due for payment (BT-115)")
     assert finding["location"] == "/ubl:Invoice/cac:LegalMonetaryTotal"
 
+    # the UBL 2.1 schema: an element it does not have, deep in a line
+    unknown = ehf("R-3", CLIENT_B, BUYER_1).replace(
+        b"<cbc:InvoicedQuantity", b"<cbc:Colour>red</cbc:Colour><cbc:InvoicedQuantity", 1
+    )
+    refused = client.post("/v1/invoices", content=unknown)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith(
+        "invoice 'R-3' rejected: UBL-XSD Element 'cbc:Colour'"
+    )
+    [schema_error] = [f for f in refused.json()["findings"] if f["rule_id"] == "UBL-XSD"]
+    assert schema_error["location"] == "/ubl:Invoice/cac:InvoiceLine/cbc:Colour"
+
+    # a document the reader cannot take (no buyer endpoint) still gets every rule finding
+    no_endpoint = re.sub(
+        rb"(<cac:AccountingCustomerParty>\s*<cac:Party>\s*)<cbc:EndpointID[^>]*>[^<]*</cbc:EndpointID>",
+        rb"\1",
+        wrong_total,
+    )
+    assert no_endpoint != wrong_total
+    unreadable = client.post("/v1/invoices", content=no_endpoint)
+    assert unreadable.status_code == 422
+    assert unreadable.json()["detail"].startswith("missing cac:AccountingCustomerParty")
+    fired = {f["rule_id"] for f in unreadable.json()["findings"]}
+    assert {"PEPPOL-EN16931-R010", "BR-CO-16"} <= fired
+
     # UBL-CR-002 is a warning: accepted, and the warning stays with the invoice
     old_version = good.replace(
         b"<cbc:CustomizationID>", b"<cbc:UBLVersionID>2.0</cbc:UBLVersionID><cbc:CustomizationID>"
