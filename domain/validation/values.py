@@ -7,7 +7,7 @@ arithmetic, so sums and roundings give the same answers as Saxon's xs:decimal.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from functools import cache
 
@@ -164,11 +164,6 @@ def ntext(el: Element, path: str) -> str:
     return norm(text(el, path))
 
 
-def nonempty(el: Element, path: str) -> bool:
-    """XPath `(path) != ''`: some node at path has a non-empty string value."""
-    return any(sv(x) != "" for x in each(el, path))
-
-
 def dec(s: str | None) -> Decimal | None:
     """xs:decimal(s), None when s is not a decimal literal."""
     if s is None or not _DECIMAL.match(s):
@@ -216,19 +211,22 @@ def dec_at(el: Element, path: str) -> Decimal | None:
     return None if found is None else dec(sv(found))
 
 
+def xs_sum(nodes: Iterable[Element]) -> Decimal:
+    """sum(nodes/xs:decimal(.)): a value that is not a decimal raises, as the cast does."""
+    total = ZERO
+    for node in nodes:
+        value = dec(sv(node))
+        if value is None:
+            raise ValueError("a value to sum is not a decimal")
+        total += value
+    return total
+
+
 def dec_or(el: Element, path: str, default: Decimal) -> Decimal:
     """`if (path) then xs:decimal(path) else default`: raises as the cast does (a value that is
     not a decimal, a second node)."""
     value = xs_decimal(el, path)
     return default if value is None else value
-
-
-def dec_req(el: Element, path: str) -> Decimal:
-    """xs:decimal(path) where the official rule would raise on absence or garbage."""
-    value = dec_at(el, path)
-    if value is None:
-        raise ValueError(f"no decimal at {path}")
-    return value
 
 
 def num_at(el: Element, path: str) -> Decimal | None:
@@ -251,15 +249,6 @@ def decimals(s: str | None) -> int:
     if not s or "." not in s:
         return 0
     return len(s.split(".", 1)[1])
-
-
-def max2(el: Element, path: str) -> bool:
-    """BR-DEC style: at most two decimals in the first node at path."""
-    return decimals(text(el, path)) <= 2
-
-
-def upper_norm(s: str | None) -> str:
-    return norm(s).upper()
 
 
 # Per validation run, as _MAPS: what many VAT rules ask of every tax category, asked once.

@@ -37,6 +37,7 @@ from domain.validation.values import (
     sv,
     xround,
     xs_decimal,
+    xs_sum,
 )
 
 # UNCL 4451 as BR-CL-08 lists it, between spaces: the rule is contains(list, code)
@@ -79,11 +80,6 @@ _VAT_PREFIXES = (
 )
 
 
-def _d(el: Element, path: str) -> Decimal | None:
-    """xs:decimal(path): None when absent; a non-decimal or a second node raises."""
-    return xs_decimal(el, path)
-
-
 def _max2(el: Element, path: str) -> bool:
     """BR-DEC: string-length(substring-after(path,'.')) <= 2 (a second node is an error)."""
     node = only(el, path)
@@ -92,14 +88,7 @@ def _max2(el: Element, path: str) -> bool:
 
 def _sum(elements: list[Element], path: str) -> Decimal:
     """sum(elements/xs:decimal(path)); a non-decimal raises like xs:decimal() would."""
-    total = ZERO
-    for el in elements:
-        for x in each(el, path):
-            value = dec(sv(x))
-            if value is None:
-                raise ValueError(f"{path} is not a decimal")
-            total += value
-    return total
+    return xs_sum(x for el in elements for x in each(el, path))
 
 
 def _ge0(el: Element, path: str) -> bool:
@@ -109,8 +98,7 @@ def _ge0(el: Element, path: str) -> bool:
 
 def _filled(el: Element, path: str) -> bool:
     """normalize-space(path) != ''"""
-    node = only(el, path)
-    return node is not None and norm(sv(node)) != ""
+    return _norm1(el, path) != ""
 
 
 def _norm1(el: Element, path: str) -> str:
@@ -153,7 +141,7 @@ def _lines_total(doc: Doc) -> Decimal:
 
 
 def _br_co_10(el: Element, doc: Doc) -> bool:
-    total = _d(el, "cbc:LineExtensionAmount")
+    total = xs_decimal(el, "cbc:LineExtensionAmount")
     return total is not None and total == _lines_total(doc)
 
 
@@ -187,7 +175,7 @@ def _br_co_11(el: Element, doc: Doc) -> bool:
         if parent is doc.root
         else _sibling_sums(parent, False)
     )
-    total = _d(el, "cbc:AllowanceTotalAmount")
+    total = xs_decimal(el, "cbc:AllowanceTotalAmount")
     if total is not None and total == allowed:
         return True
     return not exists(el, "cbc:AllowanceTotalAmount") and not any_allowance
@@ -202,7 +190,7 @@ def _br_co_12(el: Element, doc: Doc) -> bool:
         if parent is doc.root
         else _sibling_sums(parent, True)
     )
-    total = _d(el, "cbc:ChargeTotalAmount")
+    total = xs_decimal(el, "cbc:ChargeTotalAmount")
     if total is not None and total == charged:
         return True
     return not exists(el, "cbc:ChargeTotalAmount") and not any_charge
@@ -211,17 +199,17 @@ def _br_co_12(el: Element, doc: Doc) -> bool:
 def _br_co_13(el: Element, _doc: Doc) -> bool:
     has_charges = exists(el, "cbc:ChargeTotalAmount")
     has_allowances = exists(el, "cbc:AllowanceTotalAmount")
-    without_vat = _d(el, "cbc:TaxExclusiveAmount")
-    lines_total = _d(el, "cbc:LineExtensionAmount")
+    without_vat = xs_decimal(el, "cbc:TaxExclusiveAmount")
+    lines_total = xs_decimal(el, "cbc:LineExtensionAmount")
     if without_vat is None or lines_total is None:
         return False
-    charges = _d(el, "cbc:ChargeTotalAmount") or ZERO
-    allowances = _d(el, "cbc:AllowanceTotalAmount") or ZERO
+    charges = xs_decimal(el, "cbc:ChargeTotalAmount") or ZERO
+    allowances = xs_decimal(el, "cbc:AllowanceTotalAmount") or ZERO
     if not has_charges and not has_allowances:
         return without_vat == lines_total
-    if has_charges and _d(el, "cbc:ChargeTotalAmount") is None:
+    if has_charges and xs_decimal(el, "cbc:ChargeTotalAmount") is None:
         return False
-    if has_allowances and _d(el, "cbc:AllowanceTotalAmount") is None:
+    if has_allowances and xs_decimal(el, "cbc:AllowanceTotalAmount") is None:
         return False
     return without_vat == round2(lines_total + charges - allowances)
 
@@ -286,7 +274,7 @@ def _br_co_15(el: Element, _doc: Doc) -> bool:
 def _br_co_14(el: Element, _doc: Doc) -> bool:
     if not exists(el, "cac:TaxSubtotal"):
         return True
-    total = _d(el, "cbc:TaxAmount")
+    total = xs_decimal(el, "cbc:TaxAmount")
     return total is not None and total == round2(
         _sum(every(el, "cac:TaxSubtotal"), "cbc:TaxAmount")
     )
@@ -296,18 +284,18 @@ def _br_co_17(el: Element, _doc: Doc) -> bool:
     percent = None
     for cat in each(el, "cac:TaxCategory"):
         if is_vat(cat) and exists(cat, "cbc:Percent"):
-            percent = _d(cat, "cbc:Percent")
+            percent = xs_decimal(cat, "cbc:Percent")
             if percent is None:
                 raise ValueError("percent")
             break
-    tax = _d(el, "cbc:TaxAmount")
+    tax = xs_decimal(el, "cbc:TaxAmount")
     if tax is None:
         return False
     if percent is None:
         return xround(tax) == 0
     if xround(percent) == 0:
         return xround(tax) == 0
-    taxable = _d(el, "cbc:TaxableAmount")
+    taxable = xs_decimal(el, "cbc:TaxableAmount")
     if taxable is None:
         return False
     expected = round2(abs(taxable) * (percent / 100))

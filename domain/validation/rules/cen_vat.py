@@ -43,6 +43,7 @@ from domain.validation.values import (
     sv,
     text,
     xs_decimal,
+    xs_sum,
 )
 
 Party = Callable[[Doc], bool]
@@ -281,24 +282,13 @@ def _matches(cats: tuple[Element, ...] | list[Element], code: str, rate: Decimal
     return _has_code(cats, code) and (rate is None or _rate_is(cats, rate))
 
 
-def _amounts(nodes: tuple[Element, ...] | list[Element]) -> Decimal:
-    """sum(.../xs:decimal(x)): raises on a value that is not a decimal."""
-    total = ZERO
-    for node in nodes:
-        value = dec(sv(node))
-        if value is None:
-            raise ValueError("amount is not a decimal")
-        total += value
-    return total
-
-
 def _line_sum(doc: Doc, line: str, code: str, rate: Decimal | None) -> Decimal:
     """sum(../../../cac:InvoiceLine[item category code][item rate = $rate]/cbc:LineExtensionAmount)."""
 
     def compute() -> Decimal:
         return sum(
             (
-                _amounts(amounts)
+                xs_sum(amounts)
                 for cats, amounts in _line_index(doc, line)
                 if _matches(cats, code, rate)
             ),
@@ -319,7 +309,7 @@ def _ac_sum(doc: Doc, code: str, charge: bool, rate: Decimal | None) -> Decimal:
             if charge_indicator(ac) is not charge:
                 continue
             if _matches(every(ac, "cac:TaxCategory"), code, rate):
-                total += _amounts(every(ac, "cbc:Amount"))
+                total += xs_sum(every(ac, "cbc:Amount"))
         return total
 
     found = _memo(doc, f"vat-ac-sum:{code}:{charge}:{rate}", compute)
