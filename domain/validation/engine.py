@@ -8,7 +8,6 @@ That is what the official validators do, so firing counts agree with them.
 
 from __future__ import annotations
 
-import dis
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -122,9 +121,6 @@ class Context:
     where: Where | None = None
     # a cheap test on the element's tag alone, applied once per tag when indexing ('//*' rules)
     tag_filter: Callable[[str], bool] | None = None
-    # the elements the predicates can select at all, found once per document (e.g. by one
-    # compiled XPath): a '//*' rule then costs a set lookup per element instead of a call
-    selected: Callable[[Doc], Collection[Element]] | None = None
     alternatives: tuple[tuple[bool, tuple[_Step, ...]], ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -249,10 +245,9 @@ def rule(
     *asserts: Assert,
     where: Where | None = None,
     tag_filter: Callable[[str], bool] | None = None,
-    selected: Callable[[Doc], Collection[Element]] | None = None,
 ) -> RuleContext:
     """Shorthand used by the rule modules."""
-    return RuleContext(Context(path, where, tag_filter, selected), asserts)
+    return RuleContext(Context(path, where, tag_filter), asserts)
 
 
 def fatal(rule_id: str, message: str, check: Check) -> Assert:
@@ -273,12 +268,6 @@ class RuleSet:
         self.patterns = tuple(patterns)
         self._by_tag: dict[tuple[str, object], _Candidates] = {}
         self._family_of = {id(rc): p.family for p in self.patterns for rc in p.rules}
-        self._doc_only = frozenset(
-            rc.context.where
-            for p in self.patterns
-            for rc in p.rules
-            if rc.context.where is not None and reads_only_document(rc.context.where)
-        )
 
     def candidates(self, tag: str, parent_tag: object) -> _Candidates:
         """Per pattern, the rule contexts an element with tag under parent_tag may match, each
@@ -326,10 +315,6 @@ class RuleSet:
         findings: list[Finding] = []
         family_of = self._family_of
         by_tag = self._by_tag
-        doc_only = self._doc_only
-        # answers of context predicates that read only the document, once per run
-        doc_answers: dict[int, bool] = {}
-        selections: dict[int, Collection[Element]] = {}
         for el in root.iter(etree.Element):
             parent = el.getparent()
             key = (el.tag, None if parent is None else parent.tag)
@@ -344,27 +329,13 @@ class RuleSet:
                     continue  # a pattern of another family: its contexts need not be matched
                 for rc, decided in rcs:
                     context = rc.context
-                    if context.selected is not None:
-                        selection = selections.get(id(context))
-                        if selection is None:
-                            selection = selections[id(context)] = _selection(context, doc)
-                        if el not in selection:
-                            continue
                     if not decided:
                         if seen is None:
                             seen = {}
                         if not context.matches(el, doc, seen):
                             continue
-                    elif context.where is not None:
-                        where = context.where
-                        if where in doc_only:
-                            answer = doc_answers.get(id(where))
-                            if answer is None:
-                                answer = doc_answers[id(where)] = _applies(where, el, doc)
-                        else:
-                            answer = _applies(where, el, doc)
-                        if not answer:
-                            continue
+                    elif context.where is not None and not _applies(context.where, el, doc):
+                        continue
                     if rc.failing is not None:
                         for a in rc.failing(el, doc):
                             if wanted_ids is None or a.id in wanted_ids:
@@ -383,31 +354,6 @@ class RuleSet:
                             findings.append(Finding(a.id, a.flag, a.message, location(el, doc)))
                     break
         return findings
-
-
-def reads_only_document(fn: Callable[..., object]) -> bool:
-    """Whether a (element, doc) predicate never reads its element: then it answers the same for
-    every element of a document. Decided from the bytecode; anything unclear counts as reading."""
-    code = getattr(fn, "__code__", None)
-    if code is None or code.co_argcount < 1 or getattr(fn, "__self__", None) is not None:
-        return False
-    name = code.co_varnames[0]
-    if name in code.co_cellvars:
-        return False  # captured by an inner function
-    for ins in dis.get_instructions(code):
-        if "FAST" in ins.opname:
-            names = ins.argval if isinstance(ins.argval, tuple) else (ins.argval,)
-            if name in names:
-                return False
-    return True
-
-
-def _selection(context: Context, doc: Doc) -> Collection[Element]:
-    assert context.selected is not None
-    try:
-        return context.selected(doc)
-    except (ValueError, ArithmeticError, TypeError, IndexError):
-        return frozenset()  # a predicate that cannot be evaluated selects nothing
 
 
 def _applies(where: Where, el: Element, doc: Doc) -> bool:

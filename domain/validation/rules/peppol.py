@@ -412,6 +412,7 @@ def _dk_cvr(el: Element, _doc: Doc) -> bool:
 _EMPTY_LEAVES = etree.XPath("descendant-or-self::*[not(*) and not(normalize-space())]")
 
 
+@doc_fact
 def _empty_leaves(doc: Doc) -> frozenset[Element]:
     """The rule's own context predicate, evaluated once per document by libxml2."""
     found = _EMPTY_LEAVES(doc.root)
@@ -502,7 +503,7 @@ EMPTY = Pattern(
                 "Document MUST not contain empty elements.",
                 lambda e, d: False,
             ),
-            selected=_empty_leaves,
+            where=lambda e, d: e in _empty_leaves(d),
         ),
     ),
 )

@@ -11,9 +11,9 @@ from domain.validation.codes import codes
 from domain.validation.engine import (
     Pattern,
     RuleSet,
+    doc_fact,
     fatal,
     location,
-    reads_only_document,
     rule,
     warning,
 )
@@ -231,33 +231,36 @@ def test_restricting_to_the_families_of_the_ids_changes_no_finding() -> None:
     assert validate(root, families=families_of(ids), rule_ids=ids) == validate(root, rule_ids=ids)
 
 
-def test_a_predicate_that_reads_only_the_document_is_asked_once_per_run() -> None:
+def test_a_document_fact_is_computed_once_per_run_and_its_error_kept() -> None:
     asked: list[object] = []
 
-    def country_is_no(_e: object, d: object) -> bool:
+    @doc_fact
+    def country_is_no(d: object) -> bool:
         asked.append(d)
         return True
 
-    def note_present(e: etree._Element, _d: object) -> bool:
-        asked.append(e)
-        return bool(every(e, "cbc:Note"))
+    @doc_fact
+    def broken(d: object) -> bool:
+        asked.append("broken")
+        raise ValueError("not a decimal")
 
-    assert reads_only_document(country_is_no)
-    assert not reads_only_document(note_present)
-    assert not reads_only_document(lambda e, d: any(x is e for x in (1, 2)))  # e in a closure
     rules = RuleSet(
         [
-            Pattern("a", "t", (rule("cac:InvoiceLine", ALWAYS, where=country_is_no),)),
-            Pattern("b", "t", (rule("cac:InvoiceLine", ALWAYS, where=note_present),)),
+            Pattern(
+                "a", "t", (rule("cac:InvoiceLine", ALWAYS, where=lambda e, d: country_is_no(d)),)
+            ),
+            Pattern("b", "t", (rule("cac:InvoiceLine", ALWAYS, where=lambda e, d: broken(d)),)),
         ]
     )
+    assert rules.run(doc(LINES)) == []
+    assert asked.count("broken") == 1 and len(asked) == 2  # three lines, each fact asked once
     rules.run(doc(LINES))
-    assert len([x for x in asked if not isinstance(x, etree._Element)]) == 1
-    assert len([x for x in asked if isinstance(x, etree._Element)]) == 3
+    assert len(asked) == 4  # a new run, a new document: asked again
 
 
-def test_a_selected_context_tests_only_the_elements_its_selection_holds() -> None:
+def test_an_element_set_found_once_per_document_selects_a_descendant_context() -> None:
     notes = etree.XPath("//cbc:Note", namespaces={"cbc": CBC})
+    selected = doc_fact(lambda d: frozenset(notes(d.root)))
     rules = RuleSet(
         [
             Pattern(
@@ -267,7 +270,7 @@ def test_a_selected_context_tests_only_the_elements_its_selection_holds() -> Non
                     rule(
                         "//*",
                         fatal("T-9", "no notes", lambda e, d: False),
-                        selected=lambda d: set(notes(d.root)),
+                        where=lambda e, d: e in selected(d),
                     ),
                 ),
             )
