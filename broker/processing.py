@@ -54,8 +54,12 @@ class Claim:
     options: dict[str, str]
     body: bytes | None = None
     unreadable: DeliveryError | None = None  # why the document could not be read
-    settled: bool = False  # the aggregates say what happened (delivered, failed, released)
     failure: FailureKind | None = None  # what kind of failure the attempt had, if it failed
+
+    @property
+    def settled(self) -> bool:
+        """Whether the aggregates say what happened (delivered, failed, released)."""
+        return self.transmission.state != "attempting"
 
 
 T = TypeVar("T")
@@ -293,7 +297,6 @@ class DeliveryWorker:
         reason = "delivery interrupted by shutdown; the peer may or may not have it"
         transmission.fail(reason=reason, retryable=True, next_attempt_at=at, at=at)
         invoice.fail(reason=reason, final=False, transmission_id=transmission.id, at=at)
-        claim.settled = True
 
     def _claim(self, due: list[UUID], now: datetime) -> list[Claim]:
         """Record `Attempted` for each due transmission before anything is sent; the event store's
@@ -352,12 +355,12 @@ class DeliveryWorker:
             evidence = await channel.deliver(outgoing, destination)
         except DeliveryError as e:
             self._failed(transmission, invoice, e, bound)
-            claim.settled, claim.failure = True, e.kind
+            claim.failure = e.kind
             return
         except Exception as e:  # a channel bug must not stop the worker: treat it as transient
             bound.exception("delivery.crashed", channel=transmission.channel)
             self._failed(transmission, invoice, DeliveryError(f"{type(e).__name__}: {e}"), bound)
-            claim.settled, claim.failure = True, "other"
+            claim.failure = "other"
             return
         at = self.app.clock()
         transmission.deliver(evidence=evidence.as_dict(), at=at)
@@ -367,7 +370,6 @@ class DeliveryWorker:
             evidence=evidence.as_dict(),
             at=at,
         )
-        claim.settled = True
         bound.info("delivery.delivered", channel=transmission.channel, reference=evidence.reference)
 
     def _failed(
