@@ -107,7 +107,7 @@ PENDING_STATES = ("pending", "attempting", "retrying")
 REJECTION_REASONS = ("size", "unreadable", "rules", "not_enrolled", "not_sender")
 
 
-def init_labels(channels: tuple[str, ...], failure_kinds: tuple[str, ...] = ()) -> None:
+def init_labels(channels: tuple[str, ...], failure_kinds: tuple[str, ...]) -> None:
     """Create the labelled series at zero, so rates and alerts see them before the first event."""
     for channel in channels:
         TRANSMISSIONS_DELIVERED.labels(channel)

@@ -219,8 +219,8 @@ def test_transient_failures_are_retried_with_backoff_and_billed_once(
 def test_a_failure_is_counted_by_the_kind_its_channel_said(
     make_broker: Callable[..., Broker],
 ) -> None:
-    # the text would have read as 'connection' ("refused"): the channel's kind decides
-    channel = FlakyChannel(99, PermanentDeliveryError("mailbox refused", kind="recipient"))
+    # the text alone reads as a connection failure ("refused"): the channel's kind decides
+    channel = FlakyChannel(99, PermanentDeliveryError("refused", kind="recipient"))
     b = make_broker(email=channel)
     seen: list[tuple[str, str | None]] = []
     b.processor.delivery.observers.append(lambda t, i, kind: seen.append((t.state, kind)))

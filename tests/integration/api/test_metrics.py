@@ -17,6 +17,7 @@ from tests.conftest import REPO, skip_or_fail
 from tests.documents import ehf
 from tests.integration.api.server import (
     BUYER_1,
+    CLIENT_A,
     CLIENT_B,
     LiveServer,
     enrol_world,
@@ -54,13 +55,31 @@ def exposed_names(text: str) -> dict[str, float]:
     return names
 
 
+def rejections(exposition: str) -> dict[str, float]:
+    """autotrans_invoices_rejected_total by reason, from a /metrics answer."""
+    return {
+        sample.labels["reason"]: sample.value
+        for family in text_string_to_metric_families(exposition)
+        if family.name == "autotrans_invoices_rejected"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_every_dashboard_and_alert_metric_is_exposed(live: Callable[..., LiveServer]) -> None:
     server = live()
     enrol_world(server.broker)
+    before = rejections(server.client().get("/metrics").text)
     with server.client(server.key(CLIENT_B.org_number, "client")) as client:
         accepted = client.post("/v1/invoices", content=ehf("M-1", CLIENT_B, BUYER_1)).json()
         client.post("/v1/invoices", content=b"<Invoice/>")
+        wrong_total = ehf("M-2", CLIENT_B, BUYER_1).replace(
+            b'<cbc:PayableAmount currencyID="NOK">', b'<cbc:PayableAmount currencyID="NOK">1', 1
+        )
+        assert client.post("/v1/invoices", content=wrong_total).status_code == 422
+        not_ours = client.post("/v1/invoices", content=ehf("M-3", CLIENT_A, BUYER_1))
+        assert not_ours.status_code == 422
         wait_for(lambda: client.get(accepted["status_url"]).json().get("billed_month"))
         scraped = server.client().get("/metrics")
     assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
@@ -76,14 +95,15 @@ def test_every_dashboard_and_alert_metric_is_exposed(live: Callable[..., LiveSer
     assert names["autotrans_transmissions_delivered_total"] >= 1
     assert names["autotrans_delivery_latency_seconds_count"] >= 1
     assert names["autotrans_invoices_rejected_total"] >= 1
-    rejected = {
-        sample.labels["reason"]: sample.value
-        for family in text_string_to_metric_families(scraped.text)
-        if family.name == "autotrans_invoices_rejected"
-        for sample in family.samples
-        if sample.name.endswith("_total")
+    after = rejections(scraped.text)
+    # one each, labelled where the rejection was decided ('<Invoice/>' is no UBL document)
+    assert {reason: after[reason] - before.get(reason, 0.0) for reason in after} == {
+        "size": 0.0,
+        "unreadable": 1.0,
+        "rules": 1.0,
+        "not_enrolled": 0.0,
+        "not_sender": 1.0,
     }
-    assert rejected["unreadable"] >= 1  # '<Invoice/>' is no UBL document
     assert names["autotrans_billed_nok_month_to_date"] >= 5
     assert names["autotrans_workers_running"] == 4
     assert names["autotrans_http_requests_total"] >= 3
