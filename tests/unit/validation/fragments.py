@@ -29,6 +29,11 @@ def party(role: str, country: str, inner: str = "") -> str:
     )
 
 
+def ids(root: etree._Element, *rule_ids: str) -> list[str]:
+    """The ids of the findings of rule_ids on a document, one per firing."""
+    return [f.rule_id for f in validate(root, rule_ids=set(rule_ids))]
+
+
 def run(body: str, *rule_ids: str, root: str = "Invoice") -> list[Finding]:
     return validate(doc(body, root), rule_ids=set(rule_ids))
 

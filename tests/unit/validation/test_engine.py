@@ -28,17 +28,7 @@ from domain.validation.values import (
     text,
     xround,
 )
-
-INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-
-
-def doc(body: str, root: str = "Invoice") -> etree._Element:
-    return etree.fromstring(
-        f'<{root} xmlns="{INV}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">{body}</{root}>'.encode()
-    )
-
+from tests.unit.validation.fragments import CAC, CBC, doc
 
 LINES = """
 <cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:Note>a</cbc:Note></cac:InvoiceLine>
@@ -211,11 +201,7 @@ def test_the_ubl_cr_table_answers_as_its_asserts_would() -> None:
 
 
 def test_ubl_cr_line_rules_cover_credit_note_lines() -> None:
-    cn = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-    root = etree.fromstring(
-        f'<CreditNote xmlns="{cn}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">'
-        "<cac:CreditNoteLine><cbc:UUID>u</cbc:UUID></cac:CreditNoteLine></CreditNote>".encode()
-    )
+    root = doc("<cac:CreditNoteLine><cbc:UUID>u</cbc:UUID></cac:CreditNoteLine>", "CreditNote")
     findings = validate(root, rule_ids={"UBL-CR-515"})
     assert [(f.rule_id, f.message) for f in findings] == [
         ("UBL-CR-515", "[UBL-CR-515]-A UBL invoice should not include the InvoiceLine UUID")

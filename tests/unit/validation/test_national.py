@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from domain.validation import validate
 from domain.validation.rules.national_de import iban_ok
 from tests.unit.validation import fragments
-from tests.unit.validation.fragments import party
+from tests.unit.validation.fragments import ids, party
 
 
 def doc(body: str, supplier: str, customer: str) -> etree._Element:
@@ -16,10 +15,6 @@ def doc(body: str, supplier: str, customer: str) -> etree._Element:
         + party("AccountingSupplierParty", supplier)
         + party("AccountingCustomerParty", customer)
     )
-
-
-def ids(root: etree._Element, *rule_ids: str) -> list[str]:
-    return [f.rule_id for f in validate(root, rule_ids=set(rule_ids))]
 
 
 def test_two_notes_are_allowed_only_between_german_parties() -> None:

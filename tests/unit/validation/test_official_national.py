@@ -8,7 +8,8 @@ from lxml import etree
 
 from domain.validation import validate
 from domain.validation.rules import national
-from tests.unit.validation.fragments import CAC, CBC, CN, INV, party
+from tests.unit.validation import fragments
+from tests.unit.validation.fragments import ids, party
 
 
 def tax_scheme(company: str | None, scheme: str) -> str:
@@ -32,13 +33,7 @@ def doc(
     parties = party("AccountingSupplierParty", supplier, supplier_inner)
     if customer:
         parties += party("AccountingCustomerParty", customer)
-    root, ns = ("CreditNote", CN) if credit_note else ("Invoice", INV)
-    namespaces = f'xmlns="{ns}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}"'
-    return etree.fromstring(f"<{root} {namespaces}>{body}{parties}{after}</{root}>".encode())
-
-
-def ids(root: etree._Element, *rule_ids: str) -> list[str]:
-    return [f.rule_id for f in validate(root, rule_ids=set(rule_ids))]
+    return fragments.doc(body + parties + after, "CreditNote" if credit_note else "Invoice")
 
 
 # ---- Norway ---------------------------------------------------------------------------------
