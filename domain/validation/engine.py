@@ -71,22 +71,28 @@ class _Raised:
     error: Exception
 
 
+def doc_memo(doc: Doc, key: str, compute: Callable[[], T]) -> T:
+    """A value computed once per validated document under key; one that cannot be evaluated
+    raises again, each time it is asked, without recomputing."""
+    value = doc.cache.get(key, _MISSING)
+    if value is _MISSING:
+        try:
+            value = compute()
+        except (ValueError, ArithmeticError, TypeError, IndexError) as error:
+            value = _Raised(error)
+        doc.cache[key] = value
+    if isinstance(value, _Raised):
+        raise value.error
+    return value  # type: ignore[return-value]
+
+
 def doc_fact(fn: Callable[[Doc], T]) -> Callable[[Doc], T]:
-    """Memoise a document-level fact (a country, a profile, a sum) once per validated document;
-    a fact that cannot be evaluated raises again, each time it is asked, without recomputing."""
+    """Memoise a document-level fact (a country, a profile, a sum) once per validated document
+    (see doc_memo)."""
     key = f"fact:{fn.__module__}.{fn.__qualname__}"
 
     def wrapper(doc: Doc) -> T:
-        value = doc.cache.get(key, _MISSING)
-        if value is _MISSING:
-            try:
-                value = fn(doc)
-            except (ValueError, ArithmeticError, TypeError, IndexError) as error:
-                value = _Raised(error)
-            doc.cache[key] = value
-        if isinstance(value, _Raised):
-            raise value.error
-        return value  # type: ignore[return-value]
+        return doc_memo(doc, key, lambda: fn(doc))
 
     wrapper.__doc__ = fn.__doc__
     wrapper.__name__ = fn.__name__

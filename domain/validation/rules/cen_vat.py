@@ -15,7 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.validation.engine import Assert, Doc, Element, RuleContext, clark, doc_fact, fatal, rule
+from domain.validation.engine import (
+    Assert,
+    Doc,
+    Element,
+    RuleContext,
+    clark,
+    doc_fact,
+    doc_memo,
+    fatal,
+    rule,
+)
 from domain.validation.rules.common import (
     breakdown_categories,
     buyer_legal_id,
@@ -243,23 +253,6 @@ def _line_index(doc: Doc, line: str) -> list[_LineEntry]:
     return found  # type: ignore[return-value]
 
 
-def _memo(doc: Doc, key: str, compute: Callable[[], object]) -> object:
-    """A document-level value asked by every VAT breakdown, computed once (its error too)."""
-    found = doc.cache.get(key, _MISSING)
-    if found is _MISSING:
-        try:
-            found = compute()
-        except ValueError as error:
-            found = error
-        doc.cache[key] = found
-    if isinstance(found, ValueError):
-        raise found
-    return found
-
-
-_MISSING = object()
-
-
 def _has_code(cats: tuple[Element, ...] | list[Element], code: str) -> bool:
     """[cac:TaxCategory/normalize-space(cbc:ID) = code] on an allowance/charge or a line item."""
     return any(cat_id(c) == code for c in cats)
@@ -295,9 +288,7 @@ def _line_sum(doc: Doc, line: str, code: str, rate: Decimal | None) -> Decimal:
             ZERO,
         )
 
-    found = _memo(doc, f"vat-line-sum:{line}:{code}:{rate}", compute)
-    assert isinstance(found, Decimal)
-    return found
+    return doc_memo(doc, f"vat-line-sum:{line}:{code}:{rate}", compute)
 
 
 def _ac_sum(doc: Doc, code: str, charge: bool, rate: Decimal | None) -> Decimal:
@@ -312,9 +303,7 @@ def _ac_sum(doc: Doc, code: str, charge: bool, rate: Decimal | None) -> Decimal:
                 total += xs_sum(every(ac, "cbc:Amount"))
         return total
 
-    found = _memo(doc, f"vat-ac-sum:{code}:{charge}:{rate}", compute)
-    assert isinstance(found, Decimal)
-    return found
+    return doc_memo(doc, f"vat-ac-sum:{code}:{charge}:{rate}", compute)
 
 
 def _expected(doc: Doc, line: str, code: str, rate: Decimal | None) -> Decimal:
@@ -338,7 +327,7 @@ def _s_08_used(doc: Doc, line: str, rate: Decimal) -> bool:
             for ac in doc.all("cac:AllowanceCharge")
         )
 
-    return bool(_memo(doc, f"vat-s08-used:{line}:{rate}", compute))
+    return doc_memo(doc, f"vat-s08-used:{line}:{rate}", compute)
 
 
 def _check_08(cat: Category) -> Callable[[Element, Doc], bool]:
